@@ -1,0 +1,72 @@
+"""The running deployment's shared state, built once in the composition root and passed down.
+
+Nothing here is global: the daemon, the CLI commands and every test build
+their own `Runtime`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy.engine import Engine
+
+from responders.directory import Directory, build_directory
+
+from .clock import Clock
+from .config import Config
+from .db import make_engine
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Runtime", "Health", "Metrics"]
+
+
+@dataclass
+class Health:
+    """What /healthz reports: each part flips to True once it is up."""
+
+    database: bool = False
+    scheduler: bool = False
+    web: bool = False
+    last_loop_at: float = 0.0     # time.monotonic() of the last main-loop tick
+    details: dict[str, str] = field(default_factory=dict)
+
+    def ok(self) -> bool:
+        return self.database and self.scheduler and self.web
+
+
+class Metrics:
+    """The Prometheus registry of one runtime (no global default registry)."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        self.job_runs = Counter("yuqing_job_runs_total", "Scheduled job runs", ["job"], registry=self.registry)
+        self.job_failures = Counter("yuqing_job_failures_total", "Scheduled job runs that raised", ["job"], registry=self.registry)
+        self.job_seconds = Histogram("yuqing_job_duration_seconds", "Scheduled job duration", ["job"], registry=self.registry)
+        self.reloads = Counter("yuqing_config_reloads_total", "Config reloads on SIGHUP", ["result"], registry=self.registry)
+
+
+class Runtime:
+    def __init__(self, config: Config, clock: Clock, *, engine: Engine | None = None, config_path: str | None = None):
+        self.config = config
+        self.config_path = config_path
+        self.clock = clock
+        self.engine = engine or make_engine(config.database_url(), echo=config.storage.echo)
+        self.health = Health()
+        self.metrics = Metrics()
+        self.started_monotonic = time.monotonic()
+        self._directory: Directory | None = None
+
+    @property
+    def directory(self) -> Directory:
+        """Return the expanded organisation directory (built on first use, rebuilt on reload)."""
+        if self._directory is None:
+            self._directory = build_directory(self.config.directory)
+        return self._directory
+
+    def replace_config(self, config: Config) -> None:
+        self.config = config
+        self._directory = None
