@@ -276,12 +276,18 @@ def directory_problems(config: DirectoryConfig) -> list[tuple[tuple, str]]:
             if end > 1440:
                 coverage[(day + 1) % 7].append((0, end - 1440))
     if config.rota:
+        by_gaps: dict[tuple, list[str]] = defaultdict(list)
         for day in range(7):
-            reach = 0
+            gaps, reach = [], 0
             for start, end in sorted(coverage[day]):
                 if start > reach:
-                    break
+                    gaps.append((reach, start))
                 reach = max(reach, end)
             if reach < 1440:
-                problems.append((("rota",), f"the on-duty rota leaves {_WEEKDAYS[day]} uncovered from {reach // 60:02d}:{reach % 60:02d}"))
+                gaps.append((reach, 1440))
+            if gaps:
+                by_gaps[tuple(gaps)].append(_WEEKDAYS[day])
+        for gaps, days in by_gaps.items():
+            spans = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in gaps)
+            problems.append((("rota",), f"the on-duty rota leaves {spans} uncovered on {','.join(days)}"))
     return problems
