@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, ValidationInfo
 
 from .timestamps import parse_duration
 
@@ -32,15 +32,19 @@ class Frozen(BaseModel):
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
-def resolve_secret(value: Any) -> Any:
-    """Return the secret's text from ``{env=...}``, ``{file=...}`` or a literal string."""
+def resolve_secret(value: Any, info: ValidationInfo) -> Any:
+    """Return the secret's text from ``{env=...}``, ``{file=...}`` or a literal string.
+
+    The environment is the loader's (validation context ``environ``), else the process's.
+    """
+    environ = (info.context or {}).get("environ", os.environ)
     if isinstance(value, dict):
         keys = set(value)
         if keys == {"env"}:
             name = value["env"]
-            if name not in os.environ:
+            if name not in environ:
                 raise ValueError(f"environment variable {name} is not set")
-            return os.environ[name]
+            return environ[name]
         if keys == {"file"}:
             path = Path(value["file"])
             try:

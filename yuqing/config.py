@@ -222,7 +222,7 @@ def load_config(path: str | os.PathLike, environ=None) -> Config:
     data["base_dir"] = str(path.parent.resolve())
 
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(data, context={"environ": environ})
     except ValidationError as e:
         for err in e.errors():
             loc = tuple(err["loc"])
@@ -238,7 +238,7 @@ def load_config(path: str | os.PathLike, environ=None) -> Config:
             if env_name in environ:
                 message += f" (from {env_name})"
             problems.append(Problem(_format_loc(loc), message, line, file))
-        raise ConfigError(problems) from None
+        raise ConfigError(_in_file_order(problems)) from None
 
     for loc, message in directory_problems(config.directory):
         full = ("directory",) + tuple(loc)
@@ -252,5 +252,9 @@ def load_config(path: str | os.PathLike, environ=None) -> Config:
         if name in names[:i]:
             problems.append(Problem(f"sources[{i}].name", f"duplicate source name {name!r}", index.find(("sources", i, "name")), str(path)))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_in_file_order(problems))
     return config
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file or "", p.line if p.line is not None else 10**9))

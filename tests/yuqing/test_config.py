@@ -112,7 +112,7 @@ def test_each_kind_of_bad_value_is_named_by_its_key(tmp_path, snippet, key, word
 
 def test_a_syntax_error_names_the_line(tmp_path):
     lines = problems_of(write(tmp_path, MINIMAL + "\n[web\nport = 1\n"))
-    assert len(lines) == 1 and "TOML syntax error" in lines[0] and ":9)" in lines[0]
+    assert len(lines) == 1 and "TOML syntax error" in lines[0] and ":8)" in lines[0]
 
 
 def test_environment_variables_win_over_the_file(tmp_path):
