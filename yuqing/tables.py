@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from monitor.timestamps import UTCDateTime
 from responders.models import Lease
 
-__all__ = ["User", "ApiToken", "Lease"]
+__all__ = ["User", "ApiToken", "LoginAttempt", "Lease"]
 
 
 class User(SQLModel, table=True):
@@ -38,3 +39,18 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt, kept to throttle password guessing per user name and per address."""
+
+    __table_args__ = (
+        Index("ix_loginattempt_username_at", "username", "at"),
+        Index("ix_loginattempt_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100)
+    address: str = Field(max_length=100)
+    at: datetime = Field(sa_type=UTCDateTime)
+    ok: bool = False
