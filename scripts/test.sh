@@ -13,6 +13,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# systemd-analyze (the unit file test).
+if ! command -v systemd-analyze >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd) >&2 || true
+fi
+
 pgdir=$(mktemp -d /tmp/yuqing-pg.XXXXXX)
 chmod 755 "$pgdir"
 cleanup() { scripts/pg-throwaway.sh stop "$pgdir"; }

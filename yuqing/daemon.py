@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import OperationalError
 
 from . import sdnotify
 from .config import ConfigError, load_config
@@ -121,7 +122,13 @@ class Daemon:
         loop.add_signal_handler(signal.SIGINT, self.request_stop, "SIGINT")
         loop.add_signal_handler(signal.SIGHUP, self.reload)
 
-        await asyncio.to_thread(upgrade, runtime.engine)
+        try:
+            await asyncio.to_thread(upgrade, runtime.engine)
+        except OperationalError as e:
+            url = runtime.engine.url.render_as_string(hide_password=True)
+            reason = str(e.orig or e).strip().splitlines()[0]
+            logger.error("the database %s is not reachable: %s", url, reason)
+            return 1
         runtime.health.database = True
 
         self.scheduler = AsyncIOScheduler(timezone="UTC")
