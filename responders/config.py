@@ -50,6 +50,10 @@ __all__ = [
     "PlaceholderConfig",
     "DirectoryConfig",
     "ClocksConfig",
+    "CalendarConfig",
+    "LadderConfig",
+    "STEP_KINDS",
+    "RECIPIENT_ROLES",
 ]
 
 # ORG.md "Sectors": every department has exactly one of these codes.
@@ -62,7 +66,10 @@ SECTORS = (
 )
 COORDINATION_ROLES = ("government_office", "propaganda", "cyberspace")
 PERSON_ROLES = ("principal", "deputy", "head", "liaison", "handler", "spokesperson", "officer")
-LEVELS = ("province", "city", "county")
+LEVELS = ("province", "city", "county", "zone")
+# Subjects outside the administrative organs the opinion rules cover (RULES.md E-9).
+NON_GOVERNMENT_ROLES = ("party_committee", "npc", "cppcc", "court", "procuratorate", "enterprise", "organisation")
+_Level = Literal["province", "city", "county", "zone"]
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -76,11 +83,13 @@ def _check_sector(value: str | None) -> str | None:
 class DivisionConfig(Frozen):
     city: str = Field(min_length=2)
     counties: list[str] = []
+    # 开发区 / 新区 managed by the city: county-level units beside the counties (RULES.md E-3).
+    zones: list[str] = []
 
 
 class DepartmentTemplate(Frozen):
     sector: str
-    names: dict[Literal["province", "city", "county"], str]
+    names: dict[_Level, str]
     vertical: bool = False
 
     _sector = field_validator("sector")(_check_sector)
@@ -88,7 +97,30 @@ class DepartmentTemplate(Frozen):
 
 class CoordinationTemplate(Frozen):
     role: Literal["government_office", "propaganda", "cyberspace"]
-    names: dict[Literal["province", "city", "county"], str]
+    names: dict[_Level, str]
+
+
+class AliasTemplate(Frozen):
+    """Former or informal names of a sector's (or coordination role's) bodies at each level (RULES.md A-16).
+
+    ``{name}`` is the locality's name as in the department templates. Example::
+
+        [[alias_templates]]
+        sector = "environment"
+        names = { province = ["{name}环境保护厅", "省环保厅"], city = ["{name}环境保护局", "{name}环保局"] }
+    """
+
+    sector: str | None = None
+    role: Literal["government_office", "propaganda", "cyberspace"] | None = None
+    names: dict[_Level, list[str]]
+
+    _sector = field_validator("sector")(_check_sector)
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.sector is None) == (self.role is None):
+            raise ValueError("give exactly one of sector or role")
+        return self
 
 
 class DepartmentConfig(Frozen):
@@ -99,6 +131,9 @@ class DepartmentConfig(Frozen):
     name: str
     vertical: bool | None = None
     aliases: list[str] = []
+    # Vertically managed: the locality of the upper department (default: the nearest ancestor that has
+    # a department of the same sector). It coordinates the response (RULES.md A-3).
+    upper: str | None = None
 
     _sector = field_validator("sector")(_check_sector)
 
@@ -154,6 +189,72 @@ class PlaceholderConfig(Frozen):
     mobile_prefix: str = "1380000"
 
 
+class BodyKeyConfig(Frozen):
+    """A body named by (locality full path, sector) or (locality, coordination role)."""
+
+    locality: str
+    sector: str | None = None
+    role: Literal["government_office", "propaganda", "cyberspace"] | None = None
+
+    _sector = field_validator("sector")(_check_sector)
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if (self.sector is None) == (self.role is None):
+            raise ValueError("give exactly one of sector or role")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.locality, self.sector or self.role or "")
+
+
+class LeadConfig(Frozen):
+    """A standing 牵头部门 for opinions that involve all of `sectors` (RULES.md A-7 "必要时可确定牵头部门")."""
+
+    sectors: list[str] = Field(min_length=2)
+    lead: str
+
+    _lead = field_validator("lead")(_check_sector)
+
+    @field_validator("sectors")
+    @classmethod
+    def _sectors(cls, values):
+        for v in values:
+            _check_sector(v)
+        return values
+
+    @model_validator(mode="after")
+    def _lead_is_involved(self):
+        if self.lead not in self.sectors:
+            raise ValueError(f"lead {self.lead!r} is not one of sectors {self.sectors}")
+        return self
+
+
+class PolicyConfig(Frozen):
+    """A policy document and its 牵头起草部门 first, then co-drafters (RULES.md A-10..A-12, Q-20)."""
+
+    title: str = Field(min_length=2)
+    drafting: list[BodyKeyConfig] = Field(min_length=1)
+
+
+class AssignmentConfig(Frozen):
+    """Switches for the open questions of RULES.md section 10 that the assignment engine decides.
+
+    README "Who must respond: rules and open-question decisions" gives the reasons for each default.
+    """
+
+    no_locality: Literal["triage", "jurisdiction"] = "triage"                       # E-5
+    cross_province: Literal["local_part", "triage"] = "local_part"                 # E-4
+    guizhou_policy_owner: Literal["drafting_department", "local_government"] = "drafting_department"  # E-15
+    multi_department_leader: Literal["first_sector_deputy", "principal"] = "first_sector_deputy"   # E-6
+    vertical_multi_locality: Literal["upper_vertical", "triage"] = "upper_vertical"                 # E-2
+    zones: Literal["own_or_parent", "parent"] = "own_or_parent"                    # E-3
+    cyberspace_for_rumours: bool = True                                            # R-1, L-1
+    leads: list[LeadConfig] = []                                                   # A-7, E-6
+    policies: list[PolicyConfig] = []                                              # A-10..A-12, Q-20
+
+
 class DirectoryConfig(Frozen):
     jurisdiction: str = Field(min_length=2)
     profile: Literal["shanxi", "guizhou", "national"] = "shanxi"
@@ -162,18 +263,163 @@ class DirectoryConfig(Frozen):
     department_templates: list[DepartmentTemplate] = []
     coordination_templates: list[CoordinationTemplate] = []
     departments: list[DepartmentConfig] = []
+    alias_templates: list[AliasTemplate] = []
     people: list[PersonConfig] = []
     rota: list[ShiftConfig] = []
     placeholders: PlaceholderConfig = PlaceholderConfig()
     # Extra vertically managed sectors beyond the templates' flags (ORG.md "vertically managed").
     vertical_sectors: list[str] = []
+    assignment: AssignmentConfig = AssignmentConfig()
+
+
+STEP_KINDS = ("opened", "reminder", "leader", "overdue", "follow_up")
+RECIPIENT_ROLES = ("liaison", "handler", "head", "spokesperson", "officer", "deputy", "coordination", "principal")
+_CLOCK_KINDS = ("first_release", "press_conference", "response")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class CalendarConfig(Frozen):
+    """Working time for `calendar = "working_days"` / `"working_hours"` (local rules; RULES.md T-29).
+
+    `working_days`: only working days count, all 24 hours of them (weekends and
+    holidays are skipped whole). `working_hours`: only `start`..`end` of working
+    days count. `holidays` are dates off; `workdays` are weekend dates worked (调休).
+    """
+
+    timezone: str = "Asia/Shanghai"
+    days: str = "mon-fri"
+    start: str = "09:00"
+    end: str = "17:00"
+    holidays: list[str] = []
+    workdays: list[str] = []
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value):
+        if not _HHMM.match(value):
+            raise ValueError(f"time {value!r} is not HH:MM")
+        return value
+
+    @field_validator("holidays", "workdays")
+    @classmethod
+    def _dates(cls, values):
+        for v in values:
+            if not _DATE.match(v):
+                raise ValueError(f"date {v!r} is not YYYY-MM-DD")
+        return values
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value):
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception as e:  # noqa: BLE001 - any lookup failure is the same config mistake
+            raise ValueError(f"unknown time zone {value!r}") from e
+        return value
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.end <= self.start:
+            raise ValueError(f"working time end {self.end} must be after start {self.start}")
+        return self
+
+
+def _default_leader_before() -> dict[str, timedelta]:
+    return {"first_release": timedelta(hours=1), "press_conference": timedelta(hours=4), "response": timedelta(hours=8)}
+
+
+def _default_repeat() -> dict[str, timedelta]:
+    return {"opened": timedelta(minutes=30), "reminder": timedelta(hours=1), "leader": timedelta(minutes=30),
+            "overdue": timedelta(hours=1)}
+
+
+def _default_recipients() -> dict[str, list[str]]:
+    return {
+        "opened": ["liaison", "handler", "officer"],
+        "reminder": ["liaison", "handler", "officer"],
+        "leader": ["head", "deputy", "officer"],
+        "overdue": ["coordination", "principal", "officer"],
+        "follow_up": ["liaison", "handler"],
+    }
+
+
+class LadderConfig(Frozen):
+    """The escalation ladder (RULES.md 5.6, 6; N-11: the thresholds are the product's choice).
+
+    Defaults: on opening the first body's liaison and handler plus the on-duty
+    officer; a reminder at `reminder_at` of the span; the body head and the
+    sector's 分管负责同志 `leader_before` the deadline; at expiry the coordination
+    office and, for especially major cases only, the 主要负责同志 (A-8). A fired
+    step repeats every `repeat[step]` until acknowledged or superseded by the
+    clock's next step. `principal` in a recipient list only applies to
+    especially major cases.
+    """
+
+    reminder_at: float = Field(default=0.5, gt=0, lt=1)
+    leader_before: dict[Literal["first_release", "press_conference", "response"], Duration] = Field(default_factory=_default_leader_before)
+    repeat: dict[Literal["opened", "reminder", "leader", "overdue"], Duration | None] = Field(default_factory=_default_repeat)
+    recipients: dict[Literal["opened", "reminder", "leader", "overdue", "follow_up"], list[
+        Literal["liaison", "handler", "head", "spokesperson", "officer", "deputy", "coordination", "principal"]]] = Field(
+        default_factory=_default_recipients)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, data):
+        # A partial table (`[clocks.ladder.repeat] leader = "15m"`) overrides only the keys it names.
+        if isinstance(data, dict):
+            data = dict(data)
+            for key, default in (("leader_before", _default_leader_before), ("repeat", _default_repeat),
+                                 ("recipients", _default_recipients)):
+                if isinstance(data.get(key), dict):
+                    data[key] = {**default(), **data[key]}
+        return data
+
+    @field_validator("repeat")
+    @classmethod
+    def _repeat_positive(cls, values):
+        for step, value in values.items():
+            if value is not None and timedelta(0) < value < timedelta(minutes=1):
+                raise ValueError(f"repeat interval of {step} must be at least 1m (0 turns repeats off)")
+        return values
 
 
 class ClocksConfig(Frozen):
-    """Response clocks (RULES.md section 3). Hours are continuous unless `calendar` says otherwise."""
+    """Response clocks (RULES.md section 3). Hours are continuous unless `calendar` says otherwise.
+
+    `start`: when a clock starts (N-1; README "Response clocks"). `superior_order_start`:
+    a superior's request (P1e, A-13) starts at the order's time when it is known.
+    `follow_up_every`: optional 持续发布 reminders (T-5) after the first response, until closed.
+    `regrade_grace`: a replacement clock after a severity change is never due sooner than this.
+    `lease_ttl`/`lease_renew`: failover of the clock loop between daemons (takeover <= ttl + 1 s).
+    `retry_after`: how far a step whose handling raised is pushed forward (no crash loop).
+    """
 
     start: Literal["first_seen", "first_published", "case_opened"] = "first_seen"
-    calendar: Literal["continuous", "working_days"] = "continuous"
+    superior_order_start: bool = True
+    calendar: Literal["continuous", "working_days", "working_hours"] = "continuous"
+    working: CalendarConfig = CalendarConfig()
+    timezone: str = "Asia/Shanghai"                     # for the on-duty rota
     first_release: Duration = timedelta(hours=5)        # T-1: authoritative information within 5 h
     press_conference: Duration = timedelta(hours=24)    # T-2: press conference within 24 h
     response: Duration = timedelta(hours=48)            # T-3: other priority opinions within 48 h
+    ladder: LadderConfig = LadderConfig()
+    follow_up_every: Duration | None = None             # T-5: continuous release reminders
+    regrade_grace: Duration = timedelta(hours=1)
+    lease_ttl: Duration = timedelta(seconds=10)
+    lease_renew: Duration = timedelta(seconds=2)
+    retry_after: Duration = timedelta(minutes=5)
+
+    @model_validator(mode="after")
+    def _ladder_fits(self):
+        for kind in _CLOCK_KINDS:
+            span = getattr(self, kind)
+            before = self.ladder.leader_before.get(kind)
+            if span <= timedelta(0):
+                raise ValueError(f"{kind} must be a positive duration")
+            if before is not None and before >= span:
+                raise ValueError(f"ladder.leader_before.{kind} ({before}) must be shorter than {kind} ({span})")
+        if self.lease_renew * 2 > self.lease_ttl:
+            raise ValueError("lease_renew must be at most half of lease_ttl")
+        return self
