@@ -7,6 +7,8 @@ their own `Runtime`.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -66,6 +68,22 @@ class Runtime:
         if self._directory is None:
             self._directory = build_directory(self.config.directory)
         return self._directory
+
+    def secret_key(self) -> str:
+        """Return the cookie-signing key: from config, else generated once into the state directory.
+
+        Why generated and stored: a deployment should work without choosing a key, and a key that
+        changed at every restart would sign every officer out.
+        """
+        if self.config.web.secret_key is not None:
+            return self.config.web.secret_key.get_secret_value()
+        path = self.config.state_path() / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
     def replace_config(self, config: Config) -> None:
         self.config = config

@@ -41,3 +41,11 @@ def test_metrics_are_prometheus_text(example_config, clock, engine):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain")
     assert 'yuqing_job_runs_total{job="heartbeat"} 1.0' in answer.text
+
+
+def test_the_secret_key_is_generated_once_and_kept(example_config, clock, engine, tmp_path):
+    config = example_config.model_copy(update={"state_dir": str(tmp_path / "state")})
+    first = Runtime(config, clock, engine=engine).secret_key()
+    again = Runtime(config, clock, engine=engine).secret_key()
+    assert len(first) >= 40 and first == again
+    assert (tmp_path / "state" / "secret_key").stat().st_mode & 0o777 == 0o600
