@@ -272,7 +272,7 @@ class DirectoryConfig(Frozen):
     assignment: AssignmentConfig = AssignmentConfig()
 
 
-STEP_KINDS = ("opened", "reminder", "leader", "overdue", "follow_up")
+STEP_KINDS = ("opened", "reminder", "leader", "overdue", "follow_up", "confirmed", "reassigned", "regraded", "closed", "dismissed")
 RECIPIENT_ROLES = ("liaison", "handler", "head", "spokesperson", "officer", "deputy", "coordination", "principal")
 _CLOCK_KINDS = ("first_release", "press_conference", "response")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -342,6 +342,11 @@ def _default_recipients() -> dict[str, list[str]]:
         "leader": ["head", "deputy", "officer"],
         "overdue": ["coordination", "principal", "officer"],
         "follow_up": ["liaison", "handler"],
+        "confirmed": ["liaison", "handler", "officer"],
+        "reassigned": ["liaison", "handler", "officer"],
+        "regraded": ["liaison", "handler", "officer"],
+        "closed": ["liaison", "officer"],
+        "dismissed": ["liaison", "officer"],
     }
 
 
@@ -360,7 +365,8 @@ class LadderConfig(Frozen):
     reminder_at: float = Field(default=0.5, gt=0, lt=1)
     leader_before: dict[Literal["first_release", "press_conference", "response"], Duration] = Field(default_factory=_default_leader_before)
     repeat: dict[Literal["opened", "reminder", "leader", "overdue"], Duration | None] = Field(default_factory=_default_repeat)
-    recipients: dict[Literal["opened", "reminder", "leader", "overdue", "follow_up"], list[
+    recipients: dict[Literal["opened", "reminder", "leader", "overdue", "follow_up", "confirmed", "reassigned",
+                             "regraded", "closed", "dismissed"], list[
         Literal["liaison", "handler", "head", "spokesperson", "officer", "deputy", "coordination", "principal"]]] = Field(
         default_factory=_default_recipients)
 

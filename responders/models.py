@@ -43,6 +43,7 @@ class Case(SQLModel, table=True):
     drill: bool = False
     dismissed_reason: str | None = Field(default=None, sa_type=Text)
     result_url: str | None = Field(default=None, sa_type=Text)      # where the investigation result was published
+    description: str | None = Field(default=None, sa_type=Text)     # manual cases: the order or tip as told
 
 
 class Clock(SQLModel, table=True):
@@ -84,6 +85,9 @@ class ClockStep(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     repeat_seconds: int | None = None
     attempt: int = 0
+    note: str | None = Field(default=None, sa_type=Text)            # why skipped / cancelled
+    failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, sa_type=Text)      # the last exception while firing
 
 
 class ClockEvent(SQLModel, table=True):

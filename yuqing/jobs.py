@@ -8,10 +8,18 @@ firing clocks, sending notifications, scheduled reports.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlmodel import Session
+
+from responders.firing import fire_due_steps, next_due_at
+from responders.lease import LeaseKeeper
+
+from .clock import SystemClock
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -32,6 +40,41 @@ async def heartbeat(runtime: Runtime) -> None:
     runtime.health.details["last_tick"] = runtime.clock.now().isoformat()
 
 
+def clock_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
+    """Return the job that fires due clock steps while this daemon holds the clocks lease (issue 6).
+
+    Every tick (1 s): take or renew the lease (machine time, never the drill clock),
+    drain every due step, then, when the next step falls due before the next tick,
+    wait for it and drain again, so steps fire well under a second late.
+    """
+    clocks = runtime.config.clocks
+    keeper = LeaseKeeper(runtime.engine, ttl=clocks.lease_ttl, renew=clocks.lease_renew)
+    machine = SystemClock()
+
+    def drain() -> datetime | None:
+        with Session(runtime.engine) as session:
+            fire_due_steps(session, runtime.clock.now(), directory=runtime.directory, config=runtime.config.clocks,
+                           holder=keeper.holder, budget_seconds=0.8)
+            return next_due_at(session)
+
+    async def fire_clocks(runtime: Runtime) -> None:
+        leads = await asyncio.to_thread(keeper.check, machine.now())
+        runtime.health.details["clocks_leader"] = keeper.holder if leads else "standby"
+        if not leads:
+            return
+        upcoming = await asyncio.to_thread(drain)
+        if upcoming is None:
+            return
+        wait = (upcoming - runtime.clock.now()).total_seconds()
+        speed = getattr(runtime.clock, "speed", 1.0)
+        if 0 < wait / speed < 0.9:
+            await runtime.clock.sleep(wait)
+            if keeper.leads(machine.now()):
+                await asyncio.to_thread(drain)
+
+    return fire_clocks
+
+
 def build_jobs(runtime: Runtime) -> list[Job]:
     """Return the jobs this deployment runs."""
-    return [Job("heartbeat", 5.0, heartbeat)]
+    return [Job("heartbeat", 5.0, heartbeat), Job("clocks", 1.0, clock_job(runtime))]

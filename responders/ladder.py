@@ -1,0 +1,199 @@
+"""The escalation ladder: which steps a clock gets, when, and who each step tells (RULES.md 5.6, 6).
+
+Steps of one clock (defaults; `[clocks.ladder]` changes them):
+
+| step      | when                                   | who                                                        |
+|-----------|----------------------------------------|------------------------------------------------------------|
+| opened    | when the case opens (first clock only) | first body's 联络人 + 承办人, the on-duty officer           |
+| reminder  | at 50 % of the span                    | the same                                                   |
+| leader    | 1 h / 4 h / 8 h before a 5/24/48 h due | body head (负责人) + the sector's 分管负责同志, the officer    |
+| overdue   | at the deadline                        | coordination office (办公厅（室）), 主要负责同志 if especially major (A-8), the officer |
+| follow_up | every `follow_up_every` after the first response, until closed (T-5) | 联络人 + 承办人 |
+
+Officer actions add one-off notice steps (`confirmed`, `reassigned`, `regraded`,
+`closed`, `dismissed`) due at once; they never repeat.
+
+A fired step repeats every `repeat[step]` until acknowledged or until the
+clock's next step fires (the next step re-tells a wider circle, so repeating
+the old one is noise). Recipients are resolved when a step *fires*, not when it
+is planned: the on-duty officer is the one on the rota at that moment, and a
+reassigned case tells its new owner.
+
+Why steps already in the past at opening are skipped (all but the latest): a
+case opened late (the start rule counts from first sight) would otherwise send
+the 50 % reminder, the leader escalation and the overdue notice in one burst;
+the latest one carries the state that matters. Steps that fall due while the
+daemon is down are different: they all fire on restart, marked late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .clockplan import PlannedClock, clock_position
+from .config import ClocksConfig
+from .directory import Directory, Person
+
+__all__ = ["PlannedStep", "plan_steps", "Recipients", "EVENT_KIND", "NOTICE_STEPS", "person_record"]
+
+# ClockStep.step -> ClockEvent.kind (the alerts package reads the latter).
+EVENT_KIND = {"opened": "opened", "reminder": "reminder", "leader": "leader", "overdue": "overdue", "follow_up": "reminder",
+              "confirmed": "confirmed", "reassigned": "reassigned", "regraded": "other", "closed": "other",
+              "dismissed": "other"}
+# One-off notices of an officer's action: fired by the loop like any step (so recipients are
+# resolved from the directory at fire time), whatever the state of the case and its clocks.
+NOTICE_STEPS = ("confirmed", "reassigned", "regraded", "closed", "dismissed")
+_ORDER = ("opened", "reminder", "leader", "overdue")
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: str
+    due_at: datetime
+    repeat_seconds: int | None
+    status: str = "pending"            # pending | skipped
+    note: str | None = None
+
+
+def _repeat(config: ClocksConfig, step: str) -> int | None:
+    value = config.ladder.repeat.get(step)
+    return int(value.total_seconds()) if value else None
+
+
+def plan_steps(clock: PlannedClock, config: ClocksConfig, *, opened_at: datetime, with_opened: bool) -> list[PlannedStep]:
+    """Return the ladder of `clock`, in time order.
+
+    1. `opened` at the opening (only on the case's first clock: one opening notice per case);
+    2. `reminder` at `reminder_at` of the span, `leader` at `leader_before` the deadline,
+       `overdue` at the deadline, all positioned with the clock's calendar; a reminder
+       that would not come before the leader step is dropped;
+    3. of the steps already due at `opened_at` (except `opened`), only the latest stays
+       pending and fires at once; the others are planned `skipped` with a note.
+    """
+    ladder = config.ladder
+    span = timedelta(hours=clock.hours)
+    planned: list[tuple[str, datetime]] = []
+    if with_opened:
+        planned.append(("opened", opened_at))
+    reminder_at = clock_position(clock.started_at, span * ladder.reminder_at, config)
+    before = ladder.leader_before.get(clock.kind)
+    leader_at = clock_position(clock.started_at, span - before, config) if before else None
+    if leader_at is None or reminder_at < leader_at:
+        planned.append(("reminder", reminder_at))
+    if leader_at is not None:
+        planned.append(("leader", leader_at))
+    planned.append(("overdue", clock.due_at))
+
+    passed = [name for name, at in planned if name != "opened" and at <= opened_at]
+    latest_passed = passed[-1] if passed else None
+    out = []
+    for name, at in planned:
+        if name in passed and name != latest_passed:
+            out.append(PlannedStep(name, at, _repeat(config, name), "skipped", "立案时该提醒时点已过，由更高一级提醒代替"))
+        else:
+            out.append(PlannedStep(name, at, _repeat(config, name)))
+    return out
+
+
+def person_record(person: Person) -> dict[str, Any]:
+    """Return the ClockEvent recipient record of `person` (the alerts package reads it)."""
+    return {
+        "name": person.name, "role": person.role, "locality": person.locality,
+        "body": list(person.body) if person.body else None,
+        "email": person.email, "mobile": person.mobile, "wecom": person.wecom,
+        "dingtalk": person.dingtalk, "feishu": person.feishu,
+    }
+
+
+class Recipients:
+    """Resolve ladder roles to people of the directory, at a given instant.
+
+    Built once per firing batch: the officer index scans the directory once.
+    """
+
+    def __init__(self, directory: Directory, config: ClocksConfig):
+        self.directory = directory
+        self.config = config
+        self.zone = ZoneInfo(config.timezone)
+        self._officers: dict[str, Person] = {}
+        for people in directory.people_by_locality.values():
+            for p in people:
+                if p.role == "officer":
+                    self._officers.setdefault(p.name, p)
+
+    def on_duty(self, at: datetime) -> list[Person]:
+        """Return the officers on the rota at `at` (local time of `clocks.timezone`); overnight shifts wrap."""
+        local = at.astimezone(self.zone)
+        weekday, minute = local.weekday(), local.hour * 60 + local.minute
+        out = []
+        for shift in self.directory.rota:
+            start = shift.start.hour * 60 + shift.start.minute
+            end = shift.end_minutes
+            if end > start:
+                covers = weekday in shift.weekdays and start <= minute < end
+            else:
+                covers = (weekday in shift.weekdays and minute >= start) or \
+                         ((weekday - 1) % 7 in shift.weekdays and minute < end)
+            person = self._officers.get(shift.officer)
+            if covers and person is not None and person not in out:
+                out.append(person)
+        return out
+
+    def for_step(self, step: str, *, responsible: dict, especially_major: bool, at: datetime) -> list[dict[str, Any]]:
+        """Return the recipient records of `step` for a case with this `responsible` record.
+
+        Always at least the on-duty officer: a case without a first body (needs_triage)
+        still reaches someone who can act.
+        """
+        roles = self.config.ladder.recipients.get(step, ["officer"])
+        return self.for_roles(roles, responsible=responsible, especially_major=especially_major, at=at)
+
+    def for_roles(self, roles, *, responsible: dict, especially_major: bool, at: datetime) -> list[dict[str, Any]]:
+        d = self.directory
+        bodies = [_key(b) for b in (responsible.get("first") or [])]
+        lead = responsible.get("lead")
+        if lead:
+            bodies.insert(0, _key(lead))
+        bodies = list(dict.fromkeys(k for k in bodies if k))
+        people: list[Person] = []
+        for role in roles:
+            if role in ("liaison", "handler", "head", "spokesperson"):
+                for key in bodies:
+                    people += d.people(key, role)
+            elif role == "deputy":
+                for locality, sector in bodies:
+                    deputy = d.deputy_for(locality, sector)
+                    if deputy:
+                        people.append(deputy)
+            elif role == "coordination":
+                coordinators = [_key(b) for b in (responsible.get("coordinators") or [])]
+                coordinators = [k for k in coordinators if k and k[1] == "government_office"] or \
+                    [(loc, "government_office") for loc, _ in bodies[:1]] or [(d.jurisdiction, "government_office")]
+                for key in coordinators:
+                    people += d.people(key, "head") + d.people(key, "liaison")
+            elif role == "principal":
+                if especially_major:
+                    for locality in dict.fromkeys(loc for loc, _ in bodies or [(d.jurisdiction, "")]):
+                        principal = d.principal(locality)
+                        if principal:
+                            people.append(principal)
+            elif role == "officer":
+                people += self.on_duty(at)
+        if not people:
+            people = self.on_duty(at)
+        seen, out = set(), []
+        for p in people:
+            ident = (p.name, p.locality, p.role, p.body)
+            if ident not in seen:
+                seen.add(ident)
+                out.append(person_record(p))
+        return out
+
+
+def _key(body: dict | None) -> tuple[str, str] | None:
+    if not body or not body.get("locality"):
+        return None
+    return (body["locality"], body.get("sector") or body.get("role") or "")
