@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from alerts.config import AlertsConfig, ChannelConfig
+from alerts.config import AlertsConfig, ChannelConfig, channel_problems
 from monitor.config import MonitorConfig, SchemeConfig, SourceConfig
 from monitor.configtypes import Frozen, Secret
 from responders.config import ClocksConfig, DirectoryConfig
@@ -247,6 +247,8 @@ def load_config(path: str | os.PathLike, environ=None) -> Config:
         if line is None:
             line = index.find(full)
         problems.append(Problem(_format_loc(full), message, line, file))
+    for loc, message in channel_problems(config.alerts, config.channels):
+        problems.append(Problem(_format_loc(loc), message, index.find(loc), str(path)))
     names = [s.name for s in config.sources]
     for i, name in enumerate(names):
         if name in names[:i]:

@@ -1,0 +1,169 @@
+"""The durable outbox: claim due rows, record every attempt, decide what happens next.
+
+Row states::
+
+    pending ──claim──> sending ──answer ok──────────────> sent
+       ^                  │ ──transient, tries left────> retry ──(next_attempt_at)──> claim again
+       │                  │ ──permanent / tries spent──> failed (+ a fallback row for a person)
+       └── quiet hours    └── claimed_until passes (the sender died) ──> claimable again
+    pending/retry drill rows on channels that take no drills ──> suppressed
+
+Delivery is at-least-once: a sender killed after the receiver accepted a message
+but before it stored the answer sends it again once the claim expires (the
+idempotency key travels with the message so receivers can drop that duplicate).
+Once a row is `sent` nothing claims it again, so a confirmed message is never repeated.
+
+Why a claim timeout and not a lock held for the send: a row lock would pin a
+database connection for the length of an HTTP call and does not survive SIGKILL
+on SQLite; an expiring claim is plain data that every database understands.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, select
+
+from .channels import Mentions, Message
+from .config import AlertsConfig
+from .models import DeliveryAttempt, Notification
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Outcome", "claim_due", "record_outcomes", "backoff_delay", "suppress_drills", "fail_unknown_channels",
+           "message_of", "CLAIMABLE"]
+
+CLAIMABLE = ("pending", "retry")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send attempt produced, to be written by `record_outcomes`."""
+
+    notification_id: int
+    token: str
+    started_at: datetime
+    duration_ms: float
+    ok: bool
+    permanent: bool = False
+    answer: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+def _claimable(now: datetime):
+    return or_(
+        and_(Notification.status.in_(CLAIMABLE), Notification.next_attempt_at <= now),
+        and_(Notification.status == "sending", Notification.claimed_until < now),
+    )
+
+
+def claim_due(session: Session, now: datetime, *, channel: str, limit: int, token: str,
+              claim_timeout: timedelta) -> list[Notification]:
+    """Claim up to `limit` due rows of `channel` for `token` and return them, oldest due first.
+
+    The claim is a compare-and-swap UPDATE that repeats the "still claimable" test, so
+    two senders racing for a row cannot both win (HC `Flip` processing). Commits.
+    """
+    if limit <= 0:
+        return []
+    ids = session.exec(
+        select(Notification.id).where(Notification.channel == channel, _claimable(now))
+        .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
+    if not ids:
+        return []
+    session.exec(
+        update(Notification).where(Notification.id.in_(ids), _claimable(now))
+        .values(status="sending", claimed_by=token, claimed_until=now + claim_timeout)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    rows = session.exec(select(Notification).where(Notification.id.in_(ids), Notification.claimed_by == token)
+                        .order_by(Notification.next_attempt_at, Notification.id)).all()
+    for row in rows:
+        session.expunge(row)
+    return list(rows)
+
+
+def message_of(row: Notification) -> Message:
+    """Return the channel-level message stored on an outbox row."""
+    payload = row.payload or {}
+    return Message(
+        key=row.key, kind=row.kind, subject=row.subject or "", body=row.body, text=payload.get("text") or row.body,
+        html=payload.get("html"), case_id=row.case_id, case_url=payload.get("case_url"),
+        to=tuple(payload.get("to") or ()), mentions=Mentions.from_dict(payload.get("mentions")),
+        drill=row.drill, severity=payload.get("severity"))
+
+
+def backoff_delay(attempts: int, config: AlertsConfig, retry_after: float | None = None) -> timedelta:
+    """Return the wait before try number `attempts + 1`: base * 2^(attempts-1), capped, at least `retry_after`."""
+    delay = config.backoff * (2 ** max(attempts - 1, 0))
+    delay = min(delay, config.max_backoff)
+    if retry_after:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+def record_outcomes(session: Session, outcomes: list[Outcome], *, now: datetime, config: AlertsConfig,
+                    on_failed=None) -> None:
+    """Write each attempt and move its row on (sent / retry / failed), in one transaction.
+
+    `on_failed(session, row)` is called for a row that has just failed for good (the
+    sender adds the fallback row there, in the same transaction).
+    """
+    for o in outcomes:
+        session.add(DeliveryAttempt(notification_id=o.notification_id, at=o.started_at, duration_ms=o.duration_ms,
+                                    ok=o.ok, permanent=o.permanent, answer=o.answer, error=o.error))
+        row = session.get(Notification, o.notification_id)
+        if row is None:
+            continue
+        if row.status == "sent":
+            # Another sender (whose claim we outlived) already confirmed it; keep its record.
+            continue
+        lost_claim = row.claimed_by != o.token
+        row.attempts += 1
+        row.claimed_by = None
+        row.claimed_until = None
+        if o.ok:
+            row.status, row.sent_at, row.last_error = "sent", o.started_at, None
+        elif lost_claim and row.status == "sending":
+            # Someone else holds it now and will record its own answer.
+            row.last_error = o.error
+        elif o.permanent or row.attempts >= config.max_attempts:
+            row.status, row.last_error = "failed", o.error
+            if on_failed is not None:
+                on_failed(session, row)
+        else:
+            row.status, row.last_error = "retry", o.error
+            row.next_attempt_at = now + backoff_delay(row.attempts, config, o.retry_after)
+        session.add(row)
+    session.commit()
+
+
+def suppress_drills(session: Session, *, channels: list[str], now: datetime) -> int:
+    """Mark queued drill rows of channels that take no drills as suppressed; return how many. Commits."""
+    if not channels:
+        return 0
+    result = session.exec(
+        update(Notification).where(Notification.drill.is_(True), Notification.channel.in_(channels),
+                                   Notification.status.in_(CLAIMABLE))
+        .values(status="suppressed", last_error="演练消息：此通道未开启演练投递（accept_drills / deliver_drills）")
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount or 0
+
+
+def fail_unknown_channels(session: Session, *, known: list[str], now: datetime, on_failed=None) -> int:
+    """Fail due rows whose channel is no longer configured (else they would wait forever); return how many."""
+    rows = session.exec(select(Notification).where(
+        Notification.channel.not_in(known), Notification.status.in_(CLAIMABLE),
+        Notification.next_attempt_at <= now).limit(500)).all()
+    for row in rows:
+        row.status, row.last_error = "failed", f"channel {row.channel!r} is not configured (or is disabled)"
+        session.add(row)
+        if on_failed is not None:
+            on_failed(session, row)
+    session.commit()
+    return len(rows)
