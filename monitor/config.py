@@ -14,6 +14,17 @@ TOML example::
     [[schemes]]
     name = "晋中停水停暖"
     expression = "(太谷|平遥)+(停水|断水|停暖)-演练"
+
+    [[schemes]]                  # the same as word lists (地域词, 主体词, 排除词)
+    name = "晋中停水停暖（词表）"
+    regions = ["太谷", "平遥"]
+    subjects = ["停水", "断水", "停暖"]
+    exclusions = ["演练"]
+
+A search source's `url` holds `{query}` (the scheme's expression, URL-encoded)
+and optionally `{since}` (ISO 8601 time of its last successful poll); with
+`items_path` and `fields` it reads a JSON answer, otherwise a feed. See
+README "Sources and keyword schemes".
 """
 
 from __future__ import annotations
@@ -21,9 +32,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .configtypes import Duration, Frozen, Secret
+from .schemes import build_scheme
 
 __all__ = ["SourceConfig", "SchemeConfig", "MonitorConfig"]
 
@@ -42,6 +54,8 @@ class SourceConfig(Frozen):
     # For JSON search answers: dotted field paths mapping the answer to items.
     fields: dict[str, str] = {}
     items_path: str | None = None
+    # Override of [monitor] silent_after for this source (a weekly bulletin is not "silent" after a day).
+    silent_after: Duration | None = None
 
     @model_validator(mode="after")
     def _needs_location(self):
@@ -51,18 +65,34 @@ class SourceConfig(Frozen):
             raise ValueError("a file source needs path")
         if self.interval < timedelta(seconds=10):
             raise ValueError("interval must be at least 10s")
+        if self.kind == "search" and "{query}" not in (self.url or ""):
+            raise ValueError("a search source's url needs {query}")
+        if self.fields and not self.items_path:
+            raise ValueError("fields need items_path (where the list of results is in the JSON answer)")
+        if self.items_path and "title" not in self.fields and "text" not in self.fields:
+            raise ValueError("fields must map at least title or text")
         return self
 
 
 class SchemeConfig(Frozen):
     name: str = Field(min_length=1)
-    expression: str = Field(min_length=1)
+    expression: str = ""
+    regions: list[str] = []
+    subjects: list[str] = []
+    exclusions: list[str] = []
     enabled: bool = True
+
+    @model_validator(mode="after")
+    def _compiles(self):
+        # A parse error names the scheme and the position (monitor.schemes); pydantic adds the key path.
+        build_scheme(name=self.name, expression=self.expression, regions=self.regions,
+                     subjects=self.subjects, exclusions=self.exclusions)
+        return self
 
 
 class MonitorConfig(Frozen):
     keep_everything: bool = False
-    user_agent: str = "yuqing-watch/0.1 (+政务舆情监测)"
+    user_agent: str = "yuqing-watch/0.1 (+https://github.com/yuqing-watch)"
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     connect_timeout: Duration = timedelta(seconds=10)
     read_timeout: Duration = timedelta(seconds=30)
@@ -72,3 +102,12 @@ class MonitorConfig(Frozen):
     failures_before_down: int = Field(default=3, gt=0)
     silent_after: Duration = timedelta(hours=24)
     dedupe_window: Duration = timedelta(hours=72)
+    max_backoff: Duration = timedelta(hours=6)
+    poll_batch: int = Field(default=1000, gt=0)          # sources polled per job run at most
+
+    @field_validator("user_agent")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not (value.isascii() and value.isprintable()):
+            raise ValueError("user_agent must be printable ASCII (an HTTP header)")
+        return value

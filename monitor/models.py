@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .timestamps import UTCDateTime
@@ -68,6 +68,7 @@ class Item(SQLModel, table=True):
         UniqueConstraint("source_id", "external_id", name="uq_item_source_external"),
         Index("ix_item_canonical_url", "canonical_url"),
         Index("ix_item_content_hash", "content_hash"),
+        Index("ix_item_fetched_at", "fetched_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,6 +87,11 @@ class Item(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     metrics: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     matched_schemes: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Near-duplicate keys (monitor.events): text as published when it was Traditional,
+    # the headline without site suffix, and a 64-bit SimHash of the folded text.
+    original_text: str | None = Field(default=None, sa_type=Text)
+    title_key: str | None = Field(default=None, max_length=200)
+    simhash: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Judgement(SQLModel, table=True):

@@ -1,0 +1,118 @@
+"""Entries as sources produce them, and their normalised form ready to store.
+
+`RawEntry` is what every source kind returns (feed entry, search hit, pushed
+record); `normalise_entry` turns one into a `NormalItem` (an immutable intent,
+STYLE.md 3) or raises `RecordError` naming the entry, so that one bad entry
+never costs the good ones of its feed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .errors import RecordError
+from .normalize import (
+    MAX_TEXT_CHARS, MAX_TITLE_CHARS, canonical_url, clip, content_hash, fold, has_traditional, html_to_text,
+    parse_published, title_key, to_simplified,
+)
+from .signatures import simhash
+
+__all__ = ["RawEntry", "NormalItem", "normalise_entry"]
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry as a source gave it: markup allowed, times unparsed, nothing trusted."""
+
+    external_id: str | None
+    title: str | None = None
+    content: str | None = None            # HTML or plain text
+    url: str | None = None
+    published: str | None = None          # as written by the publisher
+    published_parsed: Any = None          # feedparser's struct_time (UTC), a fallback
+    author: str | None = None
+    site: str | None = None
+    metrics: dict[str, int] = field(default_factory=dict)
+    schemes: tuple[str, ...] = ()         # schemes a search source asked for when it found this
+
+
+@dataclass(frozen=True)
+class NormalItem:
+    external_id: str
+    title: str
+    text: str
+    original_title: str | None
+    original_text: str | None
+    url: str | None
+    canonical_url: str | None
+    author: str | None
+    site: str | None
+    published_at: datetime | None
+    content_hash: str
+    title_key: str | None
+    simhash: int | None
+    folded: str                           # title + text in matching form (not stored)
+    metrics: dict[str, int]
+    schemes: tuple[str, ...]
+    note: str | None = None               # e.g. "time clamped"
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(str(value).split())
+    return clip(value, limit) if value else None
+
+
+def normalise_entry(raw: RawEntry, *, now: datetime) -> NormalItem:
+    """Return the normalised item of `raw`; raise RecordError when nothing usable is left.
+
+    1. Title and text become plain text (markup parsed, scripts dropped), bounded.
+    2. An entry without a title takes the start of its text; with neither, it is refused.
+    3. Traditional characters are folded to Simplified; the original is kept.
+    4. The time is parsed (Asia/Shanghai default, future clamped).
+    5. The external id falls back to the canonical URL, then to the content hash.
+    """
+    title_source = raw.title or ""
+    title = html_to_text(title_source, limit=MAX_TITLE_CHARS) if ("<" in title_source or "&" in title_source) else clip(" ".join(title_source.split()), MAX_TITLE_CHARS)
+    text = html_to_text(raw.content, limit=MAX_TEXT_CHARS)
+    if not title and not text:
+        raise RecordError(raw.external_id, "entry has neither a title nor any text")
+    if not title:
+        title = clip(text, 60)
+    original_title = original_text = None
+    if has_traditional(title):
+        original_title, title = title, to_simplified(title, phrases=True)
+    if has_traditional(text):
+        original_text, text = text, to_simplified(text)
+    url = _short(raw.url, 4000)
+    canon = canonical_url(url)
+    published_at, note = parse_published(raw.published, raw.published_parsed, now=now)
+    folded_title, folded_text = fold(title), fold(text)
+    digest = content_hash(folded_title, folded_text)
+    external_id = _short(raw.external_id, 10_000) or canon or url or digest
+    if len(external_id) > 500:
+        # Ids are unique per source; a very long one (a data: URI, a whole URL with state) is hashed.
+        external_id = "sha1:" + hashlib.sha1(external_id.encode("utf-8", "replace")).hexdigest()
+    return NormalItem(
+        external_id=external_id,
+        title=title,
+        text=text,
+        original_title=original_title,
+        original_text=original_text,
+        url=url,
+        canonical_url=canon,
+        author=_short(raw.author, 500),
+        site=_short(raw.site, 500),
+        published_at=published_at,
+        content_hash=digest,
+        title_key=title_key(folded_title),
+        simhash=simhash(folded_title + " " + folded_text[:400]),
+        folded=folded_title + "\n" + folded_text,
+        metrics={k: int(v) for k, v in raw.metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
+        schemes=tuple(raw.schemes),
+        note=note,
+    )
