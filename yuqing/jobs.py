@@ -16,10 +16,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from monitor.polling import poll_due_sources, sync_sources
 from responders.firing import fire_due_steps, next_due_at
 from responders.lease import LeaseKeeper
 
 from .clock import SystemClock
+from .pipeline import after_ingest
 from .runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,39 @@ def clock_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
     return fire_clocks
 
 
+def poll_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
+    """Return the job that polls due sources (issue 3), at most `[monitor] poll_batch` per run.
+
+    Its first run after start or reload (build_jobs runs again on reload) first
+    syncs the configured `[[sources]]` into `Source` rows. When new items
+    arrived, the stages after ingestion run (`pipeline.after_ingest`).
+    """
+    synced = {"config": None}
+
+    def sync() -> None:
+        with Session(runtime.engine) as session:
+            sync_sources(session, runtime.clock.now(), runtime.config.sources, base_dir=runtime.config.base_dir)
+
+    def after(now: datetime) -> None:
+        with Session(runtime.engine) as session:
+            after_ingest(session, now, runtime)
+
+    async def poll_sources(runtime: Runtime) -> None:
+        config = runtime.config
+        if synced["config"] is not config:
+            await asyncio.to_thread(sync)
+            synced["config"] = config
+        now = runtime.clock.now()
+        report = await poll_due_sources(runtime.engine, now, settings=config)
+        if report.polled:
+            runtime.health.details["last_poll"] = f"{now.isoformat()} {report.polled} sources, {report.new_items} new items"
+        if report.new_items:
+            await asyncio.to_thread(after, now)
+
+    return poll_sources
+
+
 def build_jobs(runtime: Runtime) -> list[Job]:
     """Return the jobs this deployment runs."""
-    return [Job("heartbeat", 5.0, heartbeat), Job("clocks", 1.0, clock_job(runtime))]
+    return [Job("heartbeat", 5.0, heartbeat), Job("clocks", 1.0, clock_job(runtime)),
+            Job("poll", 10.0, poll_job(runtime))]
