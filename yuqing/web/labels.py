@@ -1,0 +1,86 @@
+"""Chinese labels for the stable ASCII codes used in the database and the API.
+
+The API speaks codes (`press_conference`), the pages show labels (新闻发布会).
+Response modes follow RULES.md 7.1 (M-1: 发布权威信息、召开新闻发布会或吹风会、接受媒体采访;
+M-2/M-3: 在线访谈; M-6: 政务微博微信).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RESPONSE_MODES", "SEVERITIES", "CRITERIA", "CLOCK_KINDS", "CLOCK_STATUSES", "CASE_STATUSES",
+    "STEP_KINDS", "STEP_STATUSES", "SECTOR_LABELS", "ROLE_LABELS", "NOTIFICATION_STATUSES",
+    "AUDIT_ACTIONS", "label",
+]
+
+# RULES.md 7.1 (M-1..M-6): the modes a confirmed response is recorded with.
+RESPONSE_MODES = {
+    "authoritative_info": "发布权威信息",
+    "press_conference": "新闻发布会",
+    "briefing": "吹风会",
+    "media_interview": "接受媒体采访",
+    "online_interview": "在线访谈",
+    "weibo_wechat": "政务微博微信",
+    "other": "其他",
+}
+
+SEVERITIES = {"major_emergency": "特别重大、重大突发事件", "general": "一般重点舆情"}
+
+CRITERIA = {
+    "policy_misread": "政策误读",
+    "public_interest": "涉及群众切身利益",
+    "moral_bottom_line": "冲击道德底线",
+    "emergency_disaster": "突发事件、灾害",
+    "superior_request": "上级要求回应",
+    "rumor": "谣言",
+}
+
+CLOCK_KINDS = {
+    "first_release": "5 小时内发布权威信息",
+    "press_conference": "24 小时内举行新闻发布会",
+    "response": "48 小时内回应",
+}
+
+CLOCK_STATUSES = {"running": "计时中", "met": "已按时回应", "overdue": "已超时", "stopped": "已停止",
+                  "replaced": "已改计时"}
+CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情"}
+STEP_KINDS = {"opened": "立案通知", "reminder": "到期提醒", "leader": "报告分管领导", "overdue": "超时通报",
+              "repeat": "反复提醒"}
+STEP_STATUSES = {"pending": "待触发", "fired": "已触发", "cancelled": "已取消"}
+NOTIFICATION_STATUSES = {"pending": "待发送", "sending": "发送中", "retry": "待重试", "sent": "已送达",
+                         "failed": "发送失败"}
+ROLE_LABELS = {"officer": "值班员", "supervisor": "值班负责人", "admin": "管理员"}
+PERSON_ROLES = {"principal": "主要负责同志", "deputy": "分管负责同志", "head": "负责人", "liaison": "联络人",
+                "handler": "承办人", "spokesperson": "新闻发言人", "officer": "值班员"}
+
+AUDIT_ACTIONS = {
+    "opened": "立案", "acknowledged": "确认收到", "response_confirmed": "确认回应", "severity_changed": "调整级别",
+    "dismissed": "不作为重点舆情", "reassigned": "改派", "rumor_referred": "移送公安、网信", "closed": "办结",
+    "manual_opened": "手工立案",
+}
+
+# ORG.md "Sectors" and coordination roles.
+SECTOR_LABELS = {
+    "education": "教育", "health": "卫生健康", "medical_insurance": "医疗保障", "market": "市场监管",
+    "environment": "生态环境", "housing": "住房城乡建设", "hrss": "人力资源社会保障", "public_security": "公安",
+    "emergency": "应急管理", "transport": "交通运输", "natural_resources": "自然资源", "civil_affairs": "民政",
+    "agriculture": "农业农村", "water": "水利", "finance": "财政", "taxation": "税务",
+    "financial_regulation": "金融监管", "development_reform": "发展改革", "culture_tourism": "文化和旅游",
+    "urban_management": "城市管理", "energy": "能源", "justice": "司法", "veterans": "退役军人事务",
+    "commerce": "商务", "industry": "工业和信息化",
+    "government_office": "政府办公厅（室）", "propaganda": "宣传部门", "cyberspace": "网信部门",
+}
+
+_TABLES = {
+    "mode": RESPONSE_MODES, "severity": SEVERITIES, "criterion": CRITERIA, "clock": CLOCK_KINDS,
+    "clock_status": CLOCK_STATUSES, "case_status": CASE_STATUSES, "step": STEP_KINDS, "step_status": STEP_STATUSES,
+    "notification": NOTIFICATION_STATUSES, "role": ROLE_LABELS, "person_role": PERSON_ROLES,
+    "audit": AUDIT_ACTIONS, "sector": SECTOR_LABELS,
+}
+
+
+def label(kind: str, code: str | None) -> str:
+    """Return the Chinese label of `code`, or the code itself when it has none (never fails)."""
+    if code is None:
+        return ""
+    return _TABLES[kind].get(code, code)
