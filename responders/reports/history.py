@@ -1,0 +1,165 @@
+"""Read the history a report needs: who held a case when, and how each clock ended.
+
+Two decisions live here because every figure depends on them:
+
+1. **Which period a clock belongs to.** A clock is judged once, in the period
+   that holds its *decision instant*: the response time when it was met, the
+   deadline when it was missed. A clock that starts on Sunday night and is met
+   on Monday counts in Monday's week; one still running past the end of a
+   period is "carried" and judged in the period where it ends. So no clock is
+   counted twice, and none is counted before its outcome is known.
+2. **Which body a clock is charged to.** The body holding the case at the
+   decision instant. Reassignments are replayed from the audit log: each
+   ``reassigned`` entry keeps the responsible record it replaced (``from``), so
+   the holder at instant t is the ``from`` of the first reassignment after t, or
+   the case's current record when none follows. A case reassigned mid-clock
+   therefore charges an overdue deadline to the body that held it at the
+   deadline, and counts as opened by the body that held it at opening.
+
+The accountable bodies of a responsible record are its lead (牵头单位) when one
+is set (RULES.md A-7: the lead is the clock owner of record), else its first
+responsible bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ..models import AuditEntry, Case, Clock, Response
+from .figures import Body
+
+__all__ = [
+    "REASSIGN_ACTIONS", "REFERRAL_ACTIONS", "accountable", "Holders", "Outcome", "clock_outcome", "load_cases",
+]
+
+# The web layer writes the past-tense names; the imperative ones are accepted too.
+REASSIGN_ACTIONS = ("reassigned", "reassign")
+REFERRAL_ACTIONS = ("rumor_referred", "refer_rumor")
+_FROM_KEYS = ("from", "old", "previous", "before")
+_CHUNK = 500
+
+
+def _body(record: Any) -> Body | None:
+    if isinstance(record, dict) and record.get("name"):
+        return Body(str(record["name"]), str(record.get("locality") or ""), record.get("sector") or record.get("role"))
+    if isinstance(record, str) and record:
+        return Body(record)
+    return None
+
+
+def accountable(record: Any) -> tuple[Body, ...]:
+    """Return the lead when set, else the first responsible bodies, of a responsible record.
+
+    Accepts a CONTRACT `responsible` record, a single body record or a list of them
+    (the shapes a reassignment's ``from`` may take).
+    """
+    if isinstance(record, dict) and ("first" in record or "lead" in record):
+        lead = _body(record.get("lead"))
+        if lead is not None:
+            return (lead,)
+        return tuple(b for b in (_body(r) for r in record.get("first") or []) if b is not None)
+    if isinstance(record, list):
+        return tuple(b for b in (_body(r) for r in record) if b is not None)
+    one = _body(record)
+    return (one,) if one else ()
+
+
+class Holders:
+    """Answer "which bodies held case c at instant t" by replaying reassignments."""
+
+    def __init__(self, cases: dict[int, Case], reassignments: Iterable[AuditEntry]):
+        self.cases = cases
+        self._changes: dict[int, list[tuple[datetime, tuple[Body, ...]]]] = {}
+        for entry in reassignments:
+            previous: tuple[Body, ...] = ()
+            for key in _FROM_KEYS:
+                if key in (entry.detail or {}):
+                    previous = accountable(entry.detail[key])
+                    break
+            if previous and entry.case_id is not None:
+                self._changes.setdefault(entry.case_id, []).append((entry.at, previous))
+        for changes in self._changes.values():
+            changes.sort(key=lambda c: c[0])
+
+    def at(self, case_id: int, when: datetime) -> tuple[Body, ...]:
+        """Return the accountable bodies of the case at `when` (a reassignment at `when` has happened)."""
+        for at, previous in self._changes.get(case_id, ()):
+            if at > when:
+                return previous
+        return accountable(self.cases[case_id].responsible)
+
+    def ever(self, case_id: int) -> tuple[Body, ...]:
+        """Return every body that held the case at some time."""
+        seen = list(accountable(self.cases[case_id].responsible))
+        for _, previous in self._changes.get(case_id, ()):
+            seen.extend(b for b in previous if b not in seen)
+        return tuple(seen)
+
+
+def load_cases(session: Session, ids: Iterable[int]) -> tuple[dict[int, Case], Holders]:
+    """Return the non-drill cases of `ids` and their holders (drill cases are never reported)."""
+    wanted = sorted(set(ids))
+    cases: dict[int, Case] = {}
+    entries: list[AuditEntry] = []
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i:i + _CHUNK]
+        for case in session.exec(select(Case).where(Case.id.in_(chunk), Case.drill == False)):  # noqa: E712
+            cases[case.id] = case
+        entries.extend(session.exec(select(AuditEntry).where(
+            AuditEntry.case_id.in_(chunk), AuditEntry.action.in_(REASSIGN_ACTIONS))))
+    return cases, Holders(cases, entries)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a clock ended, as far as is known at the report's `now`.
+
+    `state`: met | overdue | open (not decided yet) | void (replaced, or stopped before
+    its deadline because the case was dismissed: neither on time nor late).
+    """
+
+    state: str
+    decided_at: datetime | None
+    responded_at: datetime | None
+
+
+def clock_outcome(clock: Clock, *, now: datetime, first_response: datetime | None = None) -> Outcome:
+    """Return the outcome of `clock` at `now`.
+
+    1. replaced -> void (the replacing clock is the one judged, RULES.md N-7);
+    2. met with a stop at or before the deadline -> met at the stop;
+    3. otherwise a deadline already passed (overdue, running past due, met or stopped
+       late) -> overdue at the deadline; its response time is the stop of a met or
+       overdue clock, else `first_response` (the first confirmed response of the kind);
+    4. stopped before the deadline -> void; still running before the deadline -> open.
+    """
+    if clock.status == "replaced":
+        return Outcome("void", None, None)
+    stop = clock.stopped_at
+    if clock.status == "met" and (stop is None or stop <= clock.due_at):
+        return Outcome("met", stop or clock.due_at, stop)
+    if clock.status == "stopped" and (stop is None or stop <= clock.due_at):
+        return Outcome("void", None, None)
+    if clock.status in ("met", "overdue", "stopped") or clock.due_at <= now:
+        responded = stop if clock.status in ("met", "overdue") and stop is not None else first_response
+        if responded is not None and responded > now:
+            responded = None
+        return Outcome("overdue", clock.due_at, responded)
+    return Outcome("open", None, None)
+
+
+def first_responses(session: Session, case_ids: Iterable[int]) -> dict[tuple[int, str], list[datetime]]:
+    """Return the confirmed response times per (case, clock kind), oldest first."""
+    out: dict[tuple[int, str], list[datetime]] = {}
+    wanted = sorted(set(case_ids))
+    for i in range(0, len(wanted), _CHUNK):
+        for r in session.exec(select(Response).where(Response.case_id.in_(wanted[i:i + _CHUNK]))):
+            out.setdefault((r.case_id, r.clock_kind), []).append(r.at)
+    for times in out.values():
+        times.sort()
+    return out
