@@ -41,6 +41,13 @@ def expand_tree(config: DirectoryConfig) -> list[Locality]:
     out = [Locality(root, root, "province" if province_level else "city", None, "0")]
     for ci, division in enumerate(config.divisions, start=1):
         city_path = root + division.city if province_level and root not in MUNICIPALITIES else division.city
+        if not province_level and division.city in (root, _own_name(root)):
+            # A city-level deployment (e.g. 贵州省贵阳市): its counties hang off the root.
+            for ki, county in enumerate(division.counties, start=1):
+                out.append(Locality(root + county, county, "county", root, f"{ci:02d}{ki:02d}"))
+            for zi, zone in enumerate(division.zones, start=1):
+                out.append(Locality(root + zone, zone, "zone", root, f"{ci:02d}z{zi:02d}"))
+            continue
         if root in MUNICIPALITIES:
             # A municipality is province and city at once (ORG.md): its districts hang off it directly.
             out.append(Locality(root + division.city, division.city, "county", root, f"{ci}"))
@@ -51,6 +58,11 @@ def expand_tree(config: DirectoryConfig) -> list[Locality]:
         for zi, zone in enumerate(division.zones, start=1):
             out.append(Locality(city_path + zone, zone, "zone", city_path, f"{ci:02d}z{zi:02d}"))
     return out
+
+
+def _own_name(path: str) -> str:
+    """Return the last level's name of a full path: 贵州省贵阳市 -> 贵阳市."""
+    return path.split("省", 1)[1] if "省" in path[:-1] else path
 
 
 def parse_days(text: str) -> frozenset[int]:

@@ -204,7 +204,7 @@ def _policy_document(run: _Run) -> Assignment | None:
 def _by_locality(run: _Run, rule: str | None = None) -> Assignment:
     d, p, s = run.directory, run.profile, run.settings
     scope = run.scope
-    if not scope.inside and scope.outside:
+    if not scope.inside and (scope.outside or run.assessment.in_jurisdiction is False):
         return _out_of_jurisdiction(run)
     if not scope.inside:
         if s.no_locality == "jurisdiction":
@@ -342,7 +342,8 @@ def _cyberspace_reasons(run: _Run) -> list[str]:
 
 
 def _out_of_jurisdiction(run: _Run) -> Assignment:
-    run.trace.append(f"涉及辖区外地区（{'、'.join(run.scope.outside)}）：不属于本辖区（{run.directory.jurisdiction}）"
+    where = "、".join(run.scope.outside) or "研判为辖区外"
+    run.trace.append(f"涉及辖区外地区（{where}）：不属于本辖区（{run.directory.jurisdiction}）"
                      f"的第一责任主体，由其属地负责，本辖区仅记录")
     return Assignment("out_of_jurisdiction", trace=tuple(run.trace), extra=_extra(run, None))
 
