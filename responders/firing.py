@@ -134,14 +134,13 @@ def fire_batch(session: Session, now: datetime, *, directory: Directory, config:
     to_cancel: dict[int, str] = {}
     failures: list[tuple[int, str]] = []
     for r in rows:
-        if r.step in NOTICE_STEPS:
-            pass
-        elif r.case_status != "open":
-            to_cancel[r.id] = f"案件已{'结案' if r.case_status == 'closed' else '撤销'}"
-            continue
-        if r.step != "follow_up" and r.clock_status not in _LIVE_CLOCK:
-            to_cancel[r.id] = f"时钟已停止（{r.clock_status}）"
-            continue
+        if r.step not in NOTICE_STEPS:
+            if r.case_status != "open":
+                to_cancel[r.id] = f"案件已{'结案' if r.case_status == 'closed' else '撤销'}"
+                continue
+            if r.step != "follow_up" and r.clock_status not in _LIVE_CLOCK:
+                to_cancel[r.id] = f"时钟已停止（{r.clock_status}）"
+                continue
         try:
             late = max((now - r.due_at).total_seconds(), 0.0)
             case = {"id": r.case_id, "title": r.title, "severity": r.severity, "especially_major": r.especially_major,

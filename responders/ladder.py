@@ -71,7 +71,8 @@ def plan_steps(clock: PlannedClock, config: ClocksConfig, *, opened_at: datetime
        `overdue` at the deadline, all positioned with the clock's calendar; a reminder
        that would not come before the leader step is dropped;
     3. of the steps already due at `opened_at` (except `opened`), only the latest stays
-       pending and fires at once; the others are planned `skipped` with a note.
+       pending, moved to `opened_at` so it fires right after the opening notice; the
+       others are planned `skipped` with a note.
     """
     ladder = config.ladder
     span = timedelta(hours=clock.hours)
@@ -93,6 +94,9 @@ def plan_steps(clock: PlannedClock, config: ClocksConfig, *, opened_at: datetime
     for name, at in planned:
         if name in passed and name != latest_passed:
             out.append(PlannedStep(name, at, _repeat(config, name), "skipped", "立案时该提醒时点已过，由更高一级提醒代替"))
+        elif name == latest_passed:
+            # Due at the opening, so it follows the opening notice instead of preceding it.
+            out.append(PlannedStep(name, opened_at, _repeat(config, name), note=f"立案时已过原定时点 {at.isoformat()}，立即发出"))
         else:
             out.append(PlannedStep(name, at, _repeat(config, name)))
     return out
