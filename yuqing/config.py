@@ -27,6 +27,8 @@ from monitor.configtypes import Frozen, Secret
 from responders.config import ClocksConfig, DirectoryConfig
 from responders.directory import directory_problems
 
+from .demo.config import DemoConfig
+
 __all__ = ["Config", "ConfigError", "Problem", "load_config", "find_config", "ENV_PREFIX"]
 
 ENV_PREFIX = "YUQING__"
@@ -63,6 +65,7 @@ class Config(Frozen):
     clocks: ClocksConfig = ClocksConfig()
     alerts: AlertsConfig = AlertsConfig()
     channels: list[ChannelConfig] = []
+    demo: DemoConfig | None = None       # demo and drill deployments only (yuqing demo / yuqing drill)
     # Where the file was read from; relative paths in the config are relative to its folder.
     base_dir: str = "."
 

@@ -4,17 +4,17 @@
 - `player`: which items exist at a moment, as RSS, keyword-search JSON and article pages;
 - `sinks`: local SMTP and IM-robot receivers that check and answer like the real services;
 - `outbox`: the record of every received message (`GET /api/demo/outbox`);
-- `server`: the feed server and sinks on loopback, in the daemon's event loop.
+- `server`: the feed server and sinks on loopback, in the daemon's event loop;
+- `deployment`: the generated demo/drill configuration and the demo account;
+- `web`: the outbox endpoint and page.
+
+Only the light modules are re-exported here: `yuqing.config` imports `DemoConfig`
+on every command, and the servers (uvicorn, aiosmtpd) are needed only by the demo.
 """
 
+from .config import DemoConfig
 from .outbox import Outbox, classify_message
-from .player import FeedPlayer, PlayedItem
 from .scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
-from .server import Upstream, bind_loopback, build_upstream_app
-from .sinks import RobotAccounts, dingtalk_sign, feishu_sign
 
-__all__ = [
-    "Outbox", "classify_message", "FeedPlayer", "PlayedItem", "Scenario", "ScenarioError", "bundled_scenarios",
-    "load_scenario", "Upstream", "bind_loopback", "build_upstream_app", "RobotAccounts", "dingtalk_sign",
-    "feishu_sign",
-]
+__all__ = ["DemoConfig", "Outbox", "classify_message", "Scenario", "ScenarioError", "bundled_scenarios",
+           "load_scenario"]

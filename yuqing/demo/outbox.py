@@ -9,7 +9,7 @@ can be followed with ``tail -f`` while the demo runs.
 
 A received message does not say which case and kind it is about in a structured
 way (a robot message is markdown for people), so `classify_message` reads it the
-way a person would: explicit ``X-Yuqing-Case`` / ``X-Yuqing-Kind`` headers when the
+way a person would: explicit ``X-Yuqing-Case-Id`` / ``X-Yuqing-Kind`` headers when the
 sender set them, else the case link (``/cases/N``) and the subject's label
 (【提醒】, 【升级】, 【已超时】, ...) that the shipped templates put there.
 """

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from xml.etree import ElementTree as ET
 
+from monitor.errors import SchemeError
+from monitor.normalize import fold
+from monitor.schemes import parse_expression
 from monitor.timestamps import UTC
 
 from .scenario import Scenario, ScenarioItem, fill_dates
 
-__all__ = ["FeedPlayer", "PlayedItem", "parse_since", "query_terms"]
+__all__ = ["FeedPlayer", "PlayedItem", "parse_since", "query_terms", "query_matcher"]
 
 _TERM = re.compile(r"(-?)([0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]+)")
 _TITLE_CHARS = 40
@@ -56,6 +60,32 @@ def query_terms(query: str) -> tuple[list[str], list[str]]:
     for m in _TERM.finditer(query or ""):
         (excluded if m.group(1) else wanted).append(m.group(2))
     return wanted, excluded
+
+
+def query_matcher(query: str) -> Callable[[str], bool]:
+    """Return a predicate telling whether a text matches a search query.
+
+    The query is read in the monitor's keyword-scheme language (what a `search`
+    source sends, ``(乡宁|煤矿)+(爆炸|遇难)-演练``), so the demo's search engine
+    answers the way the scheme means; a query that does not parse falls back to
+    "any wanted word, no excluded word" (`query_terms`), as a lenient engine would.
+    An empty query matches everything.
+    """
+    if not (query or "").strip():
+        return lambda text: True
+    try:
+        tree = parse_expression(query, scheme="search")
+    except SchemeError:
+        wanted, excluded = query_terms(query)
+        wanted, excluded = [fold(w) for w in wanted], [fold(x) for x in excluded]
+        return lambda text: (not wanted or any(w in fold(text) for w in wanted)) and not any(x in fold(text) for x in excluded)
+    words = set(tree.words())
+
+    def match(text: str) -> bool:
+        folded = fold(text)
+        return tree.evaluate({w for w in words if w in folded})
+
+    return match
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -145,18 +175,14 @@ class FeedPlayer:
 
     def search(self, query: str, now: datetime, *, since: datetime | None = None, limit: int = 100) -> dict:
         """Return the keyword-search answer: items of `search` feeds matching `query`, newest first."""
-        wanted, excluded = query_terms(query)
+        matches = query_matcher(query)
         search_feeds = {f.id for f in self.scenario.feeds if f.kind == "search"}
         hits = []
         for played in self.visible(now):
             if played.feed not in search_feeds or (since is not None and played.published_at < since):
                 continue
-            haystack = f"{played.title}\n{played.text}"
-            if wanted and not any(w in haystack for w in wanted):
-                continue
-            if any(x in haystack for x in excluded):
-                continue
-            hits.append(played)
+            if matches(f"{played.title}\n{played.text}"):
+                hits.append(played)
         hits = hits[::-1][:limit]
         return {"query": query, "count": len(hits), "results": [{
             "id": p.id, "title": p.title, "content": p.text, "url": p.link, "author": p.author,

@@ -10,7 +10,7 @@ real code paths, signatures and error handling included:
 | wecom     | POST /cgi-bin/webhook/send?key=K       | key known, msgtype, content not empty        | errcode 0 / 93000 / 40008   |
 | dingtalk  | POST /robot/send?access_token=T&timestamp=&sign= | token known, 加签 within one hour    | errcode 0 / 300001 / 310000 |
 | feishu    | POST /open-apis/bot/v2/hook/{hook}     | hook known, sign within one hour, <= 20 KB   | code 0 / 19001 / 19021      |
-| webhook   | POST /webhook[/...]                    | HMAC-SHA256 of the body when a secret is set | 200 {"ok": true} / 401      |
+| webhook   | POST /webhook[/...]                    | ``t=..,v1=..`` HMAC when a secret is set     | 200 {"ok": true} / 401      |
 
 Accepted messages go to the `Outbox`; rejected ones are logged and not recorded,
 as a real receiver would not have delivered them.
@@ -36,12 +36,14 @@ from starlette.routing import Route
 
 from .outbox import Outbox
 
-__all__ = ["RobotAccounts", "SmtpSink", "robot_routes", "dingtalk_sign", "feishu_sign", "SIGN_WINDOW"]
+__all__ = ["RobotAccounts", "SmtpSink", "robot_routes", "dingtalk_sign", "feishu_sign", "webhook_signature_ok",
+           "SIGN_WINDOW"]
 
 logger = logging.getLogger(__name__)
 
 SIGN_WINDOW = 3600          # seconds: DingTalk and Feishu refuse timestamps more than one hour off
 FEISHU_MAX_BODY = 20 * 1024
+WEBHOOK_WINDOW = 300        # seconds: the generic webhook refuses stale signatures (replays)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class RobotAccounts:
     dingtalk: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # access_token -> (name, secret)
     feishu: dict[str, tuple[str, str | None]] = field(default_factory=dict)    # hook -> (name, secret)
     webhook_secret: str | None = None
+    webhook_header: str = "X-Yuqing-Signature"
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int | str) -> str:
@@ -67,7 +70,18 @@ def feishu_sign(secret: str, timestamp_s: int | str) -> str:
 
 
 def _hint(request: Request, name: str) -> str | None:
+    """Return one of the senders' tracking headers (``X-Yuqing-Case-Id``, ``X-Yuqing-Kind``)."""
     return request.headers.get(f"x-yuqing-{name}")
+
+
+def webhook_signature_ok(secret: str, header: str, raw: bytes, now: float, *, window: float = WEBHOOK_WINDOW) -> bool:
+    """Return True when `header` is ``t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`` within `window`."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    ts, given = parts.get("t", "").strip(), parts.get("v1", "").strip()
+    if not ts.isdigit() or abs(now - int(ts)) > window:
+        return False
+    expected = hmac.new(secret.encode(), ts.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(given, expected)
 
 
 async def _json(request: Request) -> tuple[Any, bytes]:
@@ -117,7 +131,7 @@ def robot_routes(outbox: Outbox, accounts: RobotAccounts, *, wall: Callable[[], 
         mentions = [f"@{m}" for m in (part.get("mentioned_mobile_list") or []) + (part.get("mentioned_list") or [])]
         outbox.record(channel="wecom", to=[f"企业微信群机器人 {accounts.wecom[key]}", *mentions],
                       subject=None, body=content, receiver=accounts.wecom[key],
-                      case_hint=_hint(request, "case"), kind_hint=_hint(request, "kind"))
+                      case_hint=_hint(request, "case-id"), kind_hint=_hint(request, "kind"))
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
     async def dingtalk(request: Request) -> JSONResponse:
@@ -144,7 +158,7 @@ def robot_routes(outbox: Outbox, accounts: RobotAccounts, *, wall: Callable[[], 
         if at.get("isAtAll"):
             mentions.append("@所有人")
         outbox.record(channel="dingtalk", to=[f"钉钉群机器人 {name}", *mentions], subject=subject, body=body or "",
-                      receiver=name, case_hint=_hint(request, "case"), kind_hint=_hint(request, "kind"))
+                      receiver=name, case_hint=_hint(request, "case-id"), kind_hint=_hint(request, "kind"))
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
     async def feishu(request: Request) -> JSONResponse:
@@ -182,15 +196,14 @@ def robot_routes(outbox: Outbox, accounts: RobotAccounts, *, wall: Callable[[], 
         if not body.strip():
             return JSONResponse({"code": 9499, "msg": "Bad Request: empty content"})
         outbox.record(channel="feishu", to=[f"飞书群机器人 {name}"], subject=subject, body=body, receiver=name,
-                      case_hint=_hint(request, "case"), kind_hint=_hint(request, "kind"))
+                      case_hint=_hint(request, "case-id"), kind_hint=_hint(request, "kind"))
         return JSONResponse({"code": 0, "msg": "success", "data": {}})
 
     async def webhook(request: Request) -> JSONResponse:
         data, raw = await _json(request)
         if accounts.webhook_secret:
-            given = "".join(v for k, v in request.headers.items() if k.endswith("signature"))
-            digest = hmac.new(accounts.webhook_secret.encode(), raw, hashlib.sha256).digest()
-            if not given or (digest.hex() not in given and base64.b64encode(digest).decode() not in given):
+            given = request.headers.get(accounts.webhook_header, "")
+            if not webhook_signature_ok(accounts.webhook_secret, given, raw, wall()):
                 return JSONResponse({"ok": False, "error": "bad signature"}, status_code=401)
         if not isinstance(data, dict):
             return JSONResponse({"ok": False, "error": "the body is not a JSON object"}, status_code=400)
@@ -200,7 +213,7 @@ def robot_routes(outbox: Outbox, accounts: RobotAccounts, *, wall: Callable[[], 
         to = [str(t.get("name", t)) if isinstance(t, dict) else str(t) for t in (to if isinstance(to, list) else [to])]
         case = data.get("case_id")
         outbox.record(channel="webhook", to=to or [f"Webhook {request.url.path}"], subject=subject, body=str(body),
-                      receiver=request.url.path, case_hint=_hint(request, "case") or (str(case) if case is not None else None),
+                      receiver=request.url.path, case_hint=_hint(request, "case-id") or (str(case) if case is not None else None),
                       kind_hint=_hint(request, "kind") or data.get("kind"),
                       drill=data.get("drill") if isinstance(data.get("drill"), bool) else None)
         return JSONResponse({"ok": True})
@@ -230,6 +243,6 @@ class SmtpSink:
             logger.warning("demo mail sink: unreadable message from %s: %s", envelope.mail_from, e)
             return "550 unreadable message"
         self.outbox.record(channel="email", to=list(envelope.rcpt_tos), subject=subject, body=body,
-                           receiver="smtp", case_hint=message.get("X-Yuqing-Case"),
+                           receiver="smtp", case_hint=message.get("X-Yuqing-Case-Id"),
                            kind_hint=message.get("X-Yuqing-Kind"))
         return "250 OK"

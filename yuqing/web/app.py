@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from ..demo import web as demo_web
 from ..runtime import Runtime
 from . import admin, api, health, info, login, pages
 from .deps import LoginRequired
@@ -44,6 +45,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(info.router)
     app.include_router(admin.router)
     app.include_router(api.router)
+    if runtime.config.demo is not None:    # demo and drill deployments only (yuqing demo / yuqing drill)
+        app.include_router(demo_web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     secure = secure_cookies(runtime.config)

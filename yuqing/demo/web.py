@@ -1,0 +1,69 @@
+"""The demo outbox on the web: ``GET /api/demo/outbox`` (JSON, no auth) and the 演练消息 page.
+
+Registered by `yuqing.web.create_app` only when the config has a `[demo]` section
+(`yuqing demo`, `yuqing drill`); a production deployment never serves them.
+
+Why the JSON endpoint needs no token (CONTRACT.md): it shows only what the local
+sinks of a throwaway demo received, and scripts that check a demo should not need
+to sign in first. The page, like every page, needs a signed-in user.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ..tables import User
+from ..web.deps import page_user, runtime_of
+from .outbox import CHANNELS, KINDS, Outbox
+
+__all__ = ["router", "outbox_of", "CONTRACT_KEYS"]
+
+router = APIRouter()
+
+CONTRACT_KEYS = ("channel", "to", "subject", "body", "received_at", "case_id", "kind")
+CHANNEL_LABELS = {"email": "邮件", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "Webhook"}
+KIND_LABELS = {"opened": "立案通知", "reminder": "时限提醒", "leader": "升级至领导", "overdue": "超时",
+               "confirmed": "确认回应", "report": "通报", "other": "其他"}
+
+
+def outbox_of(request: Request) -> Outbox:
+    """Return the outbox of the running demo (its file lives in the state folder)."""
+    runtime = runtime_of(request)
+    path = runtime.config.state_path() / runtime.config.demo.outbox
+    return Outbox(path, now=runtime.clock.now)
+
+
+@router.get("/api/demo/outbox", tags=["demo"], summary="Every message the demo's local sinks received, oldest first")
+def outbox_json(request: Request) -> JSONResponse:
+    records = [{key: record.get(key) for key in CONTRACT_KEYS} for record in outbox_of(request).read()]
+    return JSONResponse(records)
+
+
+@router.get("/demo/outbox", response_class=HTMLResponse, include_in_schema=False)
+def outbox_page(request: Request, channel: str | None = Query(None, max_length=20),
+                kind: str | None = Query(None, max_length=20), case: str | None = Query(None, max_length=20),
+                user: User = Depends(page_user)):
+    runtime = runtime_of(request)
+    records = outbox_of(request).read()
+    counts = {k: sum(1 for r in records if r.get("kind") == k) for k in KINDS}
+    shown = [r for r in records
+             if (not channel or r.get("channel") == channel) and (not kind or r.get("kind") == kind)
+             and (not case or r.get("case_id") == case)]
+    for record in shown:
+        record["received"] = _parse(record.get("received_at"))
+    return request.app.state.renderer.page(request, "demo_outbox.html", {
+        "user": user, "records": shown[::-1], "total": len(records), "counts": counts,
+        "channels": CHANNELS, "kinds": KINDS, "channel_labels": CHANNEL_LABELS, "kind_labels": KIND_LABELS,
+        "filters": {"channel": channel or "", "kind": kind or "", "case": case or ""},
+        "demo": runtime.config.demo,
+    })
+
+
+def _parse(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
