@@ -25,6 +25,7 @@ from alerts.config import AlertsConfig, ChannelConfig, channel_problems
 from monitor.config import MonitorConfig, SchemeConfig, SourceConfig
 from monitor.configtypes import Frozen, Secret
 from responders.config import ClocksConfig, DirectoryConfig
+from responders.reports.config import ReportsConfig
 from responders.directory import directory_problems
 
 from .demo.config import DemoConfig
@@ -63,6 +64,7 @@ class Config(Frozen):
     schemes: list[SchemeConfig] = []
     directory: DirectoryConfig
     clocks: ClocksConfig = ClocksConfig()
+    reports: ReportsConfig = ReportsConfig()
     alerts: AlertsConfig = AlertsConfig()
     channels: list[ChannelConfig] = []
     demo: DemoConfig | None = None       # demo and drill deployments only (yuqing demo / yuqing drill)

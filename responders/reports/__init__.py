@@ -21,3 +21,11 @@ __all__ = [
     "OverdueClock", "Referral", "Report", "SourceOutage", "UnitIndicators", "INDICATORS", "Period", "PeriodError",
     "parse_period",
 ]
+
+from .render_csv import render_csv  # noqa: E402
+from .render_html import render_html, report_charts  # noqa: E402
+from .render_json import render_json, report_data  # noqa: E402
+from .render_md import render_markdown  # noqa: E402
+
+RENDERERS = {"html": render_html, "md": render_markdown, "csv": render_csv, "json": render_json}
+__all__ += ["render_csv", "render_html", "report_charts", "render_json", "report_data", "render_markdown", "RENDERERS"]

@@ -327,7 +327,7 @@ def build_report(session: Session, period: Period, *, now: datetime, locality_su
     notes = []
     if now < period.end:
         notes.append("本期尚未结束，数据截至生成时间。")
-    title = f"{locality_subtree or ''}政务舆情回应情况通报（{period.label}）"
+    title = f"{locality_subtree or ''}政务舆情回应情况通报 {period.label}"
     return Report(
         title=title, generated_at=now, locality=locality_subtree,
         current=_figures(session, period, current, now=now, scope=scope),
