@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from sqlalchemy import select
 from sqlmodel import Session
 
+from monitor.errors import RecordError, SourceNotFound
+from monitor.push import MAX_RECORDS, accept_records
+from responders import actions
+from responders.errors import CaseNotFound, InvalidAction
 from responders.models import AuditEntry, Case, Clock, Response
 
 from ..tables import User
-from .deps import api_user, db, runtime_of
+from ..pipeline import after_ingest
+from .deps import api_user, db, require, runtime_of
 from .labels import label
 from .permissions import case_in_scope, is_liaison
-from .queries import ACTIVE_CLOCK, clock_state, visible_case
-from .schemas import AuditOut, CaseDetail, CaseSummary, ClockOut, ResponseOut
+from .queries import clock_state, is_active, visible_case
+from .schemas import AuditOut, CaseDetail, CaseSummary, ClockOut, ItemRecord, PushResult, ResponseIn, ResponseOut
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,8 @@ router = APIRouter(prefix="/api", tags=["cases"])
 CASE_ID = Path(ge=1, le=2**31 - 1, description="case id")
 ERRORS = {401: {"description": "missing or invalid bearer token"},
           404: {"description": "no such case, or outside the token user's scope"}}
+ACTION_ERRORS = {**ERRORS, 403: {"description": "the token's user may not do this"},
+                 409: {"description": "the case's state does not allow this (closed, clock already met, ...)"}}
 
 
 def clock_out(clock: Clock, now: datetime) -> ClockOut:
@@ -44,7 +51,7 @@ def response_out(r: Response) -> ResponseOut:
 
 
 def summary_fields(case: Case, clocks: list[Clock], now: datetime) -> dict:
-    active = sorted((c for c in clocks if c.status in ACTIVE_CLOCK), key=lambda c: c.due_at)
+    active = sorted((c for c in clocks if is_active(c)), key=lambda c: c.due_at)
     return dict(
         id=case.id, title=case.title, status=case.status, severity=case.severity,
         especially_major=case.especially_major, criteria=list(case.criteria or []),
@@ -97,3 +104,105 @@ def get_case(request: Request, case_id: int = CASE_ID, user: User = Depends(api_
     if case is None:
         raise HTTPException(404, "没有这个案件，或当前令牌无权查看")
     return case_detail(session, case, runtime_of(request).clock.now())
+
+
+def _acting_on(session: Session, user: User, case_id: int, permission: str) -> Case:
+    case = visible_case(session, user, case_id)
+    if case is None:
+        raise HTTPException(404, "没有这个案件，或当前令牌无权查看")
+    require(user, permission)
+    return case
+
+
+@router.post("/cases/{case_id}/ack", response_model=CaseDetail, responses=ACTION_ERRORS)
+def acknowledge(request: Request, case_id: int = CASE_ID, user: User = Depends(api_user),
+                session: Session = Depends(db)):
+    """Acknowledge the case (stops the reminder repeats, never the clocks)."""
+    _acting_on(session, user, case_id, "acknowledge")
+    now = runtime_of(request).clock.now()
+    try:
+        case = actions.acknowledge(session, now, case_id=case_id, actor=user.username)
+    except CaseNotFound as e:
+        raise HTTPException(404, str(e)) from e
+    except InvalidAction as e:
+        raise HTTPException(409, str(e)) from e
+    return case_detail(session, case, now)
+
+
+@router.post("/cases/{case_id}/responses", response_model=ResponseOut, status_code=201, responses=ACTION_ERRORS)
+def confirm_response(request: Request, body: ResponseIn, case_id: int = CASE_ID, user: User = Depends(api_user),
+                     session: Session = Depends(db)):
+    """Record a response for one clock of the case; the clock stops (`met`, or `overdue` when late)."""
+    _acting_on(session, user, case_id, "respond")
+    now = runtime_of(request).clock.now()
+    try:
+        response = actions.confirm_response(session, now, case_id=case_id, clock_kind=body.clock.value,
+                                            mode=body.mode.value, at=body.at, url=body.url, note=body.note,
+                                            actor=user.username)
+    except CaseNotFound as e:
+        raise HTTPException(404, str(e)) from e
+    except InvalidAction as e:
+        raise HTTPException(409, str(e)) from e
+    return response_out(response)
+
+
+def default_push_source(runtime) -> str | None:
+    """Return the name of the first enabled push source of the config, or None."""
+    return next((s.name for s in runtime.config.sources if s.kind == "push" and s.enabled), None)
+
+
+def _inline_schema(model) -> dict:
+    """Return the JSON schema of `model` with its `$defs` inlined (for a hand-written request body)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+_ITEM = _inline_schema(ItemRecord)
+_PUSH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "anyOf": [_ITEM, {"type": "array", "items": _ITEM, "maxItems": MAX_RECORDS}]}}}}}
+
+
+@router.post("/items", response_model=PushResult, tags=["ingestion"], openapi_extra=_PUSH_BODY,
+             responses={401: ERRORS[401], 403: {"description": "the token's user may not push"},
+                        409: {"description": "no enabled push source of that name"},
+                        413: {"description": "too many records in one request"},
+                        422: {"description": "the body is neither a record nor a list"}})
+def push_items(request: Request, records: Any = Body(...),
+               source: str | None = Query(None, max_length=200, description="push source name (default: the first)"),
+               user: User = Depends(api_user), session: Session = Depends(db)):
+    """Accept one `classify` input record or a list of them; they are stored, judged and may open cases.
+
+    Why the body is not validated as a whole: one malformed record must not cost
+    the others (CONTRACT.md `classify`: a bad line is reported, processing goes
+    on). Each record is checked by `monitor.push`; bad ones come back in
+    `rejected` with their position and reason.
+    """
+    require(user, "push_items")
+    if not isinstance(records, (dict, list)):
+        raise HTTPException(422, "请求体须是一条记录（JSON 对象）或记录数组")
+    runtime = runtime_of(request)
+    name = source or default_push_source(runtime)
+    if name is None:
+        raise HTTPException(409, "没有启用的推送信息源（config.toml 中 kind = \"push\" 的 [[sources]]）")
+    now = runtime.clock.now()
+    try:
+        result = accept_records(session, now, records, source_name=name, config=runtime.config)
+    except SourceNotFound as e:
+        raise HTTPException(409, str(e)) from e
+    except RecordError as e:
+        raise HTTPException(413, str(e)) from e
+    stages = after_ingest(session, now, runtime) if result.accepted else {}
+    session.commit()
+    logger.info("push by %s to %s: %d received, %d accepted", user.username, name, result.received, result.accepted)
+    return PushResult(**result.as_dict(), cases=int(stages.get("cases", 0)))

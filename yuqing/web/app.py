@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ..demo import web as demo_web
 from ..runtime import Runtime
-from . import admin, api, health, info, login, pages
+from . import admin, api, casework, health, info, login, pages
 from .deps import LoginRequired
 from .rendering import Renderer
 from .security import SESSION_SECONDS, SecurityHeaders, secure_cookies
@@ -41,6 +41,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.renderer = Renderer(timezone=runtime.config.timezone, clock=runtime.clock)
     app.include_router(health.router)
     app.include_router(login.router)
+    app.include_router(casework.pages)      # /cases/new before /cases/{case_id}
+    app.include_router(casework.router)
     app.include_router(pages.router)
     app.include_router(info.router)
     app.include_router(admin.router)

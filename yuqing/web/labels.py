@@ -45,18 +45,21 @@ CLOCK_STATUSES = {"running": "计时中", "met": "已按时回应", "overdue": "
                   "replaced": "已改计时"}
 CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情"}
 STEP_KINDS = {"opened": "立案通知", "reminder": "到期提醒", "leader": "报告分管领导", "overdue": "超时通报",
-              "repeat": "反复提醒"}
-STEP_STATUSES = {"pending": "待触发", "fired": "已触发", "cancelled": "已取消"}
+              "repeat": "反复提醒", "follow_up": "跟踪回访", "confirmed": "回应确认通知", "reassigned": "改派通知",
+              "regraded": "定级调整通知", "closed": "办结通知", "dismissed": "撤销通知", "report": "通报", "other": "其他"}
+STEP_STATUSES = {"pending": "待触发", "fired": "已触发", "cancelled": "已取消", "skipped": "已跳过"}
 NOTIFICATION_STATUSES = {"pending": "待发送", "sending": "发送中", "retry": "待重试", "sent": "已送达",
                          "failed": "发送失败"}
 ROLE_LABELS = {"officer": "值班员", "supervisor": "值班负责人", "admin": "管理员"}
 PERSON_ROLES = {"principal": "主要负责同志", "deputy": "分管负责同志", "head": "负责人", "liaison": "联络人",
                 "handler": "承办人", "spokesperson": "新闻发言人", "officer": "值班员"}
 
+# AuditEntry.action values written by responders.actions, responders.cases and the admin pages.
 AUDIT_ACTIONS = {
-    "opened": "立案", "acknowledged": "确认收到", "response_confirmed": "确认回应", "severity_changed": "调整级别",
-    "dismissed": "不作为重点舆情", "reassigned": "改派", "rumor_referred": "移送公安、网信", "closed": "办结",
-    "manual_opened": "手工立案",
+    "open_case": "立案", "open_manual_case": "手工立案", "acknowledge": "确认收到", "confirm_response": "确认回应",
+    "change_severity": "调整级别", "dismiss": "不作为重点舆情（撤销）", "reassign": "改派", "refer_rumor": "移送公安、网信",
+    "close_case": "办结", "user_created": "新建用户", "user_disabled": "停用用户", "user_enabled": "启用用户",
+    "password_reset": "重设密码", "token_issued": "发放令牌", "token_revoked": "吊销令牌",
 }
 
 # ORG.md "Sectors" and coordination roles.

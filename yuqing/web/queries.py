@@ -23,7 +23,7 @@ from responders.models import AuditEntry, Case, Clock, ClockStep, Response
 from ..tables import User
 from .permissions import case_in_scope, is_liaison
 
-__all__ = ["ACTIVE_CLOCK", "clock_state", "DashboardRow", "Dashboard", "dashboard", "CaseView", "case_view",
+__all__ = ["ACTIVE_CLOCK", "is_active", "clock_state", "DashboardRow", "Dashboard", "dashboard", "CaseView", "case_view",
            "visible_case", "PAGE_SIZE", "SOON_FRACTION"]
 
 ACTIVE_CLOCK = ("running", "overdue")
@@ -33,9 +33,14 @@ PAGE_SIZE = 100
 SOON_FRACTION = 0.2
 
 
+def is_active(clock: Clock) -> bool:
+    """Return True while the clock still waits for a response (a late response leaves it `overdue`, stopped)."""
+    return clock.status in ACTIVE_CLOCK and clock.stopped_at is None
+
+
 def clock_state(clock: Clock, now: datetime) -> str:
-    """Return on_time | soon | overdue for an active clock, else its status (met, stopped, replaced)."""
-    if clock.status not in ACTIVE_CLOCK:
+    """Return on_time | soon | overdue for an active clock, else its status (met, stopped, replaced, overdue)."""
+    if not is_active(clock):
         return clock.status
     if clock.status == "overdue" or clock.due_at <= now:
         return "overdue"
@@ -78,7 +83,7 @@ def dashboard(session: Session, now: datetime, *, user: User, page: int = 1, pag
     """Return one page of open cases, nearest deadline first (cases with no active clock last)."""
     scope = _scoped_ids(session, user)
     due = (select(Clock.case_id, func.min(Clock.due_at).label("due"))
-           .where(Clock.status.in_(ACTIVE_CLOCK)).group_by(Clock.case_id).subquery())
+           .where(Clock.status.in_(ACTIVE_CLOCK), Clock.stopped_at.is_(None)).group_by(Clock.case_id).subquery())
     base = select(Case).outerjoin(due, due.c.case_id == Case.id).where(Case.status == "open")
     counts = select(func.count(Case.id), func.count(Case.id).filter(due.c.due <= now),
                     func.count(Case.id).filter(Case.acknowledged_at.is_(None))
@@ -99,7 +104,7 @@ def dashboard(session: Session, now: datetime, *, user: User, page: int = 1, pag
     rows = []
     for case in cases:
         clocks = by_case[case.id]
-        active = [c for c in clocks if c.status in ACTIVE_CLOCK]
+        active = [c for c in clocks if is_active(c)]
         nxt = active[0] if active else None
         rows.append(DashboardRow(case, clocks, nxt, clock_state(nxt, now) if nxt else "answered"))
     return Dashboard(rows, total, overdue, unacked, page, pages)

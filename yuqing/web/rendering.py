@@ -8,6 +8,7 @@ a `javascript:` URL in an `href`.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,15 @@ def format_duration_zh(delta: timedelta | float | None) -> str:
     return f"{secs} 秒"
 
 
+def plain(value: Any) -> str:
+    """Return an audit detail value as readable text: lists joined, structures as compact JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        return "、".join(str(v) for v in value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 class Renderer:
     """Render templates with the request's user, CSRF token and the deployment's time zone."""
 
@@ -65,7 +75,7 @@ class Renderer:
         self.clock = clock
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
-        self.env.filters.update(local=self.local, duration=format_duration_zh, safe_url=safe_url, label=label,
+        self.env.filters.update(local=self.local, duration=format_duration_zh, safe_url=safe_url, label=label, plain=plain,
                                 iso=lambda d: d.isoformat() if d else "")
         self.env.globals.update(label=label)
 

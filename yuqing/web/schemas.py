@@ -126,6 +126,11 @@ class ItemRecord(BaseModel):
 
 
 class PushResult(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """What became of a push: counts, the rejected records with their reasons, events touched, cases opened."""
 
-    accepted: int
+    received: int
+    accepted: int = Field(description="stored as new items")
+    duplicates: int = Field(description="already known (same id, or same text from this source)")
+    rejected: list[dict[str, Any]] = Field(description="{index, id, error} per unusable record")
+    events: list[int]
+    cases: int = Field(0, description="cases opened by the stages after ingestion")
