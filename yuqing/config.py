@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError
 from alerts.config import AlertsConfig, ChannelConfig, channel_problems
 from monitor.config import MonitorConfig, SchemeConfig, SourceConfig
 from monitor.configtypes import Frozen, Secret
+from monitor.judgement.config import JudgementConfig, judgement_problems
 from responders.config import ClocksConfig, DirectoryConfig
 from responders.reports.config import ReportsConfig
 from responders.directory import directory_problems
@@ -64,6 +65,7 @@ class Config(Frozen):
     schemes: list[SchemeConfig] = []
     directory: DirectoryConfig
     clocks: ClocksConfig = ClocksConfig()
+    judgement: JudgementConfig = JudgementConfig()
     reports: ReportsConfig = ReportsConfig()
     alerts: AlertsConfig = AlertsConfig()
     channels: list[ChannelConfig] = []
@@ -254,6 +256,9 @@ def load_config(path: str | os.PathLike, environ=None) -> Config:
         problems.append(Problem(_format_loc(full), message, line, file))
     for loc, message in channel_problems(config.alerts, config.channels):
         problems.append(Problem(_format_loc(loc), message, index.find(loc), str(path)))
+    for loc, message in judgement_problems(config.judgement, config.base_dir):
+        full = ("judgement",) + tuple(loc)
+        problems.append(Problem(_format_loc(full), message, index.find(full), str(path)))
     names = [s.name for s in config.sources]
     for i, name in enumerate(names):
         if name in names[:i]:

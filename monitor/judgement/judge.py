@@ -1,0 +1,331 @@
+"""Decide whether an item or event is a priority opinion, how severe, where and which sectors.
+
+`Judge` is built once from config and shared by the daemon's judgement stage
+and `yuqing classify`, so both give the same answer for the same text.
+
+`assess(item, now)`:
+1. fold the title and text (Traditional -> Simplified, full-width -> ASCII);
+2. scan them once with the lexicon automaton and once with the gazetteer;
+3. score each criterion of 国办发〔2016〕61号 二 (P-1 a-e) and the rumour rule (P-2)
+   from its term groups, patterns and, for public_interest, the signals of
+   impact (metrics, 热搜, distinct sources, growth, negative sentiment);
+4. grade emergencies by the national standards (severity.py): 特别重大/重大
+   give `major_emergency` (S-1: 5 h + 24 h), any other priority `general` (S-2: 48 h);
+5. collect the facts the assignment rules need (policy documents, superior
+   orders, bodies named) and the Chinese reasons for every decision.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..assessment import CRITERIA, Assessment, ItemInput
+from .config import JudgementConfig
+from .gazetteer import DATA_DIR, Gazetteer
+from .lexicon import Hits, Lexicon, load_documents
+from .sentiment import lexicon_score, snownlp_score
+from .severity import SeverityRules, read_figures
+from .textfold import fold
+
+__all__ = ["Judge"]
+
+_DOC_TITLE = re.compile(r"《([^《》]{2,60})》")
+_POLICY_DOC_WORDS = ("办法", "规定", "条例", "通知", "意见", "方案", "细则", "规划", "决定", "措施", "标准", "公告", "政策", "要点", "指南", "法")
+_NATIONAL = re.compile(r"国务院|国办|党中央|中共中央|全国人大|国家(?:发展改革委|发改委|医保局|卫健委|卫生健康委|税务总局|市场监管总局|金融监管总局|统计局|林草局)|"
+                       r"(?:教育|财政|人力资源社会保障|人社|公安|民政|自然资源|生态环境|住房城乡建设|住建|交通运输|水利|农业农村|商务|应急管理|工业和信息化|工信)部|全国统一|全国范围")
+_DEPARTMENT = re.compile(
+    r"(教育(?:局|厅)|卫(?:生)?健(?:康)?委(?:员会)?|卫生健康局|医(?:疗)?保(?:障)?局|市场监(?:督)?管(?:理)?局|生态环境(?:局|厅)|住(?:房和城乡)?建(?:设)?(?:局|厅)|"
+    r"人(?:力资源和)?社(?:会保障)?(?:局|厅)|公安(?:局|厅)|应急管理(?:局|厅)|交通运输(?:局|厅)|(?:规划和)?自然资源(?:局|厅)|民政(?:局|厅)|农业农村(?:局|厅)|"
+    r"水利(?:局|厅)|财政(?:局|厅)|税务局|地方金融(?:监督)?管理局|金融(?:工作)?办|发(?:展和)?改(?:革)?委|文(?:化和)?旅(?:游)?(?:局|厅)|城(?:市)?管(?:理)?局|城管局|"
+    r"能源局|司法(?:局|厅)|退役军人事务(?:局|厅)|商务(?:局|厅)|工(?:业和)?信(?:息化)?(?:局|厅)|政府办(?:公室|公厅)?|人民政府办公(?:室|厅)|宣传部|网信办)"
+)
+_DEPT_SECTOR = (
+    ("教育", "education"), ("卫", "health"), ("医", "medical_insurance"), ("市场", "market"), ("生态", "environment"),
+    ("住", "housing"), ("人", "hrss"), ("公安", "public_security"), ("应急", "emergency"), ("交通", "transport"),
+    ("规划", "natural_resources"), ("自然", "natural_resources"), ("民政", "civil_affairs"), ("农业", "agriculture"),
+    ("水利", "water"), ("财政", "finance"), ("税务", "taxation"), ("地方金融", "financial_regulation"),
+    ("金融", "financial_regulation"), ("发", "development_reform"), ("文", "culture_tourism"), ("城", "urban_management"),
+    ("能源", "energy"), ("司法", "justice"), ("退役", "veterans"), ("商务", "commerce"), ("工", "industry"),
+    ("政府办", "government_office"), ("人民政府办", "government_office"), ("宣传", "propaganda"), ("网信", "cyberspace"),
+)
+_DRAFTING = re.compile(r"^.{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
+
+
+@dataclass(frozen=True)
+class _Scored:
+    name: str
+    score: float
+    fired: bool
+    terms: tuple[str, ...]
+    note: str
+
+
+class Judge:
+    """The rules, lexicons and gazetteer of the judgement, loaded once (thread-safe to share)."""
+
+    def __init__(self, *, lexicon: Lexicon, gazetteer: Gazetteer, severity: SeverityRules,
+                 sentiment_mode: str = "borderline", classifier: str = "rules-v1"):
+        self.lexicon = lexicon
+        self.gazetteer = gazetteer
+        self.severity = severity
+        self.sentiment_mode = sentiment_mode
+        self.classifier = classifier
+        s = lexicon.signals
+        self._metric_re = re.compile(s.get("text_metric_regex", r"$^"))
+        self._hot_re = re.compile(s.get("hot_search_regex", r"$^"))
+        self.snownlp_calls = 0
+
+    @classmethod
+    def from_config(cls, config: JudgementConfig | None, jurisdiction: str | None, *, base_dir: str | Path = ".") -> "Judge":
+        """Return a Judge from the `[judgement]` config (None: shipped defaults) and the directory's jurisdiction."""
+        config = config or JudgementConfig()
+        base = Path(base_dir)
+        extra = tuple(base / p for p in config.lexicons)
+        doc = load_documents(("lexicon.toml", "sectors.toml", "sentiment.toml"), DATA_DIR, extra)
+        return cls(
+            lexicon=Lexicon(doc),
+            gazetteer=Gazetteer(jurisdiction=jurisdiction, extra_files=tuple(base / p for p in config.places)),
+            severity=SeverityRules.load(DATA_DIR / "severity.toml", config.severity),
+            sentiment_mode=config.sentiment,
+            classifier=config.classifier,
+        )
+
+    # ------------------------------------------------------------------ the decision
+
+    def assess(self, item: ItemInput, now: datetime | None = None) -> Assessment:
+        """Return the Assessment of `item` (an item or an event's merged text)."""
+        text = fold(f"{item.title}\n{item.text}" if item.title else item.text)
+        hits = self.lexicon.scan(text)
+        places = self.gazetteer.find(text, folded=True)
+        sentiment = lexicon_score(hits, self.lexicon.negators)
+        figures = read_figures(text)
+        signal_points, signal_reasons = self._signals(item, text)
+        rationale: list[str] = []
+
+        scored = {name: self._score(name, hits, figures) for name in self.lexicon.criteria}
+        pi = scored.get("public_interest")
+        if pi is not None:
+            pi, sentiment, note = self._public_interest(pi, hits, text, sentiment, signal_points)
+            scored["public_interest"] = pi
+            if note:
+                rationale.append(note)
+        criteria = tuple(c for c in CRITERIA if c in scored and scored[c].fired)
+        priority = bool(criteria)
+        for c in criteria:
+            crit = self.lexicon.criteria[c]
+            s = scored[c]
+            rationale.append(f"符合“{crit.label}”（{crit.rule}）：命中“{'、'.join(s.terms[:8])}”，得分{s.score:g}≥{crit.threshold:g}{s.note}")
+        if pi is not None and "public_interest" in criteria and signal_reasons:
+            rationale.append("影响范围：" + "；".join(signal_reasons))
+        for name, s in scored.items():
+            if not s.fired and s.note.startswith("；排除"):
+                rationale.append(f"未计入“{self.lexicon.criteria[name].label}”{s.note}")
+
+        severity = None
+        especially = False
+        if priority:
+            severity = "general"
+            if "emergency_disaster" in criteria:
+                grading = self.severity.grade(text, figures)
+                if grading.grade in ("特别重大", "重大"):
+                    severity = "major_emergency"
+                especially = grading.grade == "特别重大"
+                rationale.append(f"事件分级：{grading.grade}（{'；'.join(grading.reasons)}）；"
+                                 + ("特别重大、重大突发事件：5小时内发布权威信息、24小时内举行新闻发布会（RULES.md S-1）"
+                                    if severity == "major_emergency" else "按其他政务舆情48小时内回应（RULES.md S-2）"))
+            else:
+                rationale.append("非特别重大、重大突发事件：48小时内回应（RULES.md S-2）")
+            heat_especially, why = self._especially_major(item, text, signal_points)
+            if heat_especially:
+                especially = True
+                rationale.append(f"特别重大的政务舆情（RULES.md S-3，主要负责同志牵头 A-8）：{why}")
+        else:
+            rationale.append("未达到需重点回应的政务舆情标准（国办发〔2016〕61号 二）")
+
+        sectors = self._sectors(hits)
+        inside = any(places.inside) if places.paths else None
+        if places.paths:
+            rationale.append("涉及地区：" + "、".join(
+                p + ("" if ins else "（辖区外）") for p, ins in zip(places.paths, places.inside)))
+        rationale.extend(places.notes)
+        if sectors:
+            rationale.append("涉及领域：" + "、".join(sectors))
+
+        documents = tuple(dict.fromkeys(t for t in _DOC_TITLE.findall(text) if t.endswith(_POLICY_DOC_WORDS)))
+        named, drafting = self._bodies(text, places)
+        superior = "superior_request" in criteria
+        national = bool(_NATIONAL.search(text)) and ("policy_misread" in criteria or bool(documents))
+        if national:
+            rationale.append("涉及国家层面政策（A-1）")
+        return Assessment(
+            priority=priority,
+            criteria=criteria,
+            severity=severity,
+            especially_major=especially,
+            sentiment=sentiment,
+            localities=places.paths,
+            sectors=sectors,
+            in_jurisdiction=inside,
+            rationale=tuple(rationale),
+            national_policy=national,
+            superior_request=superior,
+            superior_order_at=(item.published or now) if superior else None,
+            policy_documents=documents,
+            drafting_bodies=drafting,
+            named_bodies=named,
+            extra={"scores": {k: v.score for k, v in scored.items()}, "figures": figures.evidence,
+                   "localities_inside": list(places.inside)},
+        )
+
+    # ------------------------------------------------------------------ parts
+
+    def _score(self, name: str, hits: Hits, figures) -> _Scored:
+        crit = self.lexicon.criteria[name]
+        total, terms = 0.0, []
+        groups_hit = set()
+        for group, cap in crit.caps.items():
+            found = hits.crit.get((name, group), {})
+            if found:
+                groups_hit.add(group)
+                total += min(cap, sum(found.values()))
+                terms.extend(sorted(found, key=found.get, reverse=True))
+        notes = ""
+        for pattern, weight, note in crit.patterns:
+            m = pattern.search(hits.text)
+            if m:
+                total += weight
+                groups_hit.update(crit.requires)  # a pattern states the whole condition
+                terms.append(m.group(0)[:20])
+        fired = all(g in groups_hit for g in crit.requires) and total >= crit.threshold
+        if fired and hits.hard.get(name):
+            fired, notes = False, f"；排除：{'、'.join(dict.fromkeys(hits.hard[name][:3]))}（演练、预案等非实际事件）"
+        elif fired and hits.suppress.get(name):
+            real = hits.override.get(name) or (name == "emergency_disaster" and (figures.deaths or figures.trapped or figures.missing))
+            if not real:
+                fired, notes = False, f"；排除：{'、'.join(dict.fromkeys(hits.suppress[name][:3]))}（例行通知、演练、预案或宣传，未见实际发生）"
+        return _Scored(name, total, fired, tuple(dict.fromkeys(terms)), notes)
+
+    def _public_interest(self, s: _Scored, hits: Hits, text: str, sentiment: float, signal_points: int):
+        """Add impact signals to public_interest; consult SnowNLP only where it can flip the decision."""
+        crit = self.lexicon.criteria["public_interest"]
+        has_topic = ("public_interest", "topic") in hits.crit
+        impact_terms = hits.crit.get(("public_interest", "impact"), {})
+        impact = min(crit.caps.get("impact", 99), sum(impact_terms.values())) + signal_points
+        topic = min(crit.caps.get("topic", 99), sum(hits.crit.get(("public_interest", "topic"), {}).values()))
+        negative_at = float(self.lexicon.signals.get("negative_sentiment", 0.25))
+        note = ""
+        if self.sentiment_mode == "always" or (
+            self.sentiment_mode == "borderline" and has_topic and impact >= 1 and topic + impact == crit.threshold - 1
+            and sentiment >= negative_at and not s.note
+        ):
+            self.snownlp_calls += 1
+            snow = snownlp_score(text)
+            blended = round((sentiment + snow) / 2, 3)
+            note = f"情感倾向：词典{sentiment:.2f}，SnowNLP{snow:.2f}，综合{blended:.2f}（仅在可能改变判断时调用 SnowNLP）"
+            sentiment = blended
+        sentiment_point = 1 if (sentiment < negative_at and impact >= 1) else 0
+        total = topic + impact + sentiment_point
+        fired = has_topic and impact >= 1 and total >= crit.threshold
+        terms = list(hits.crit.get(("public_interest", "topic"), {})) + list(impact_terms)
+        extra = ""
+        if sentiment_point:
+            extra = f"（含负面情感{sentiment:.2f}加1分）"
+        if fired and hits.suppress.get("public_interest") and not hits.override.get("public_interest"):
+            fired, extra = False, f"；排除：{'、'.join(hits.suppress['public_interest'][:3])}（例行通知、计划性安排）"
+        return _Scored("public_interest", total, fired, tuple(terms), extra), sentiment, note
+
+    def _signals(self, item: ItemInput, text: str) -> tuple[int, list[str]]:
+        """Return impact points from metrics (given or written in the text) and event signals, with reasons."""
+        sig = self.lexicon.signals
+        points, reasons = 0, []
+        views = item.views or 0
+        reposts = item.reposts or 0
+        for m in self._metric_re.finditer(text):
+            value = float(m.group(1)) * {"万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}.get(m.group(2) or "", 1)
+            word = m.group(0)
+            if "转发" in word:
+                reposts = max(reposts, int(value))
+            else:
+                views = max(views, int(value))
+
+        def ladder(name: str, value: float, label: str):
+            nonlocal points
+            best = 0
+            for threshold, p in sig.get(name, []):
+                if value >= threshold:
+                    best = p
+            if best:
+                points += best
+                reasons.append(f"{label}{value:g}（+{best}）")
+
+        ladder("views", views, "阅读/播放量")
+        ladder("reposts", reposts, "转发量")
+        ladder("comments", item.comments or 0, "评论量")
+        ladder("sources", item.source_count if item.source_count > 1 else 0, "不同来源数")
+        ladder("items", item.item_count if item.item_count > 1 else 0, "相关报道数")
+        ladder("growth_per_hour", item.growth_per_hour, "每小时新增")
+        m = self._hot_re.search(text)
+        if m:
+            points += 1
+            reasons.append(f"“{m.group(0)}”（+1）")
+        return points, reasons
+
+    def _especially_major(self, item: ItemInput, text: str, signal_points: int) -> tuple[bool, str]:
+        e = self.lexicon.especially
+        if not e:
+            return False, ""
+        if item.views and item.views >= e.get("views", 10**12):
+            return True, f"阅读量{item.views}"
+        if item.reposts and item.reposts >= e.get("reposts", 10**12):
+            return True, f"转发量{item.reposts}"
+        if item.source_count >= e.get("sources", 10**6):
+            return True, f"{item.source_count}个来源报道"
+        found = [t for t in e.get("terms", []) if t in text]
+        if len(found) >= e.get("terms_needed", 2):
+            return True, "、".join(found)
+        return False, ""
+
+    def _sectors(self, hits: Hits) -> tuple[str, ...]:
+        scores = {sector: sum(terms.values()) for sector, terms in hits.sectors.items()}
+        chosen = [s for s, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v >= 2]
+        if not chosen and scores:
+            chosen = [max(scores, key=scores.get)]
+        return tuple(chosen)
+
+    def _bodies(self, text: str, places) -> tuple[tuple, tuple]:
+        """Return (named bodies, drafting bodies) as (locality full path, sector|role) pairs."""
+        named, drafting = [], []
+        mentions = places.mentions
+        default = places.paths[0] if len(places.paths) == 1 else None
+        for m in _DEPARTMENT.finditer(text):
+            word = m.group(1)
+            key = next((code for prefix, code in sorted(_DEPT_SECTOR, key=lambda p: -len(p[0])) if word.startswith(prefix)), None)
+            if key is None:
+                continue
+            locality = None
+            best = -1
+            for surface, path in mentions:
+                pos = text.rfind(surface, 0, m.start())
+                if pos >= 0 and m.start() - (pos + len(surface)) <= 2 and pos > best:
+                    best, locality = pos, path
+            locality = locality or default
+            before = text[m.start() - 1] if m.start() else ""
+            if locality and before in "省市" and locality in self.gazetteer.by_path:
+                # 省政府办公厅, 市教育局: the level the word names, above the place found.
+                place = self.gazetteer.places[self.gazetteer.by_path[locality]]
+                chain = [self.gazetteer.places[a] for a in place.ancestors] + [place]
+                level = "province" if before == "省" else "city"
+                locality = next((p.path for p in chain if p.level == level), locality)
+            elif locality is None and before == "省" and self.gazetteer.jurisdiction:
+                locality = self.gazetteer.jurisdiction
+            if locality is None:
+                continue
+            pair = (locality, key)
+            if pair not in named:
+                named.append(pair)
+            if _DRAFTING.match(text, m.end()) and pair not in drafting:
+                drafting.append(pair)
+        return tuple(named), tuple(drafting)

@@ -1,0 +1,140 @@
+"""Load the shipped lexicons (criteria, sectors, sentiment), merge a deployment's extensions, index them.
+
+Every term of every list goes into one Aho-Corasick automaton, so a text is
+scanned once for all criteria, sectors and sentiment words (`Lexicon.scan`).
+Extension files have the layout of the shipped ones; term tables merge (a later
+weight wins, weight 0 removes the term), lists extend.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+from .textfold import fold
+
+__all__ = ["Lexicon", "Criterion", "Hits", "load_documents"]
+
+_TERM_TABLES = ("terms",)
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        elif isinstance(value, list) and isinstance(base.get(key), list) and key not in ("views", "reposts", "comments", "sources", "items", "growth_per_hour"):
+            base[key] = base[key] + [v for v in value if v not in base[key]]
+        else:
+            base[key] = value
+    return base
+
+
+def load_documents(names: tuple[str, ...], data_dir: Path, extra_files: tuple[Path, ...]) -> dict:
+    """Return the merged document of the shipped files `names` and the deployment's `extra_files`."""
+    doc: dict = {}
+    for path in [data_dir / n for n in names] + list(extra_files):
+        with open(path, "rb") as fh:
+            try:
+                _merge(doc, tomllib.load(fh))
+            except tomllib.TOMLDecodeError as e:
+                raise ValueError(f"{path}: {e}") from e
+    return doc
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    label: str
+    rule: str
+    threshold: float
+    requires: tuple[str, ...]
+    caps: dict
+    suppress: frozenset
+    override: frozenset
+    hard_suppress: frozenset
+    patterns: tuple[tuple[re.Pattern, float, str], ...]
+
+
+class Hits:
+    """The terms found in one text, by list: crit[(criterion, group)] -> {term: weight}, etc."""
+
+    __slots__ = ("crit", "suppress", "override", "hard", "sectors", "sentiment", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.crit: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+        self.suppress: dict[str, list[str]] = defaultdict(list)
+        self.override: dict[str, list[str]] = defaultdict(list)
+        self.hard: dict[str, list[str]] = defaultdict(list)
+        self.sectors: dict[str, dict[str, float]] = defaultdict(dict)
+        self.sentiment: list[tuple[int, str, float]] = []
+
+
+class Lexicon:
+    """All term lists in one automaton; `scan(folded_text)` returns `Hits`."""
+
+    def __init__(self, doc: dict):
+        self.criteria: dict[str, Criterion] = {}
+        self.signals = doc.get("signals", {})
+        self.especially = doc.get("especially_major", {})
+        self.negators = tuple(sorted(doc.get("negators", []), key=len, reverse=True))
+        index: dict[str, list[tuple]] = defaultdict(list)
+        for name, c in doc.get("criteria", {}).items():
+            caps = {}
+            for group, g in c.get("groups", {}).items():
+                caps[group] = float(g.get("cap", 99))
+                for term, weight in g.get("terms", {}).items():
+                    if weight:
+                        index[fold(term)].append(("crit", name, group, float(weight)))
+            sup = c.get("suppress", {})
+            for kind in ("terms", "override", "hard"):
+                words = sup.get(kind, [])
+                for term in words:
+                    index[fold(term)].append(({"terms": "suppress", "override": "override", "hard": "hard"}[kind], name))
+            patterns = tuple((re.compile(p["regex"]), float(p.get("weight", 1)), p.get("note", "")) for p in c.get("patterns", []))
+            self.criteria[name] = Criterion(
+                name, c.get("label", name), c.get("rule", ""), float(c.get("threshold", 3)),
+                tuple(c.get("requires", [])), caps, frozenset(sup.get("terms", [])), frozenset(sup.get("override", [])),
+                frozenset(sup.get("hard", [])), patterns,
+            )
+        for sector, s in doc.get("sectors", {}).items():
+            for term, weight in s.get("terms", {}).items():
+                if weight:
+                    index[fold(term)].append(("sector", sector, float(weight)))
+        for term, weight in doc.get("negative", {}).items():
+            if weight:
+                index[fold(term)].append(("sent", -float(weight)))
+        for term, weight in doc.get("positive", {}).items():
+            if weight:
+                index[fold(term)].append(("sent", float(weight)))
+        automaton = ahocorasick.Automaton()
+        for term, entries in index.items():
+            automaton.add_word(term, (term, tuple(entries)))
+        automaton.make_automaton()
+        self._automaton = automaton
+        self.size = len(index)
+
+    def scan(self, text: str) -> Hits:
+        """Return every lexicon term in folded `text` (each term once per list)."""
+        hits = Hits(text)
+        for end, (term, entries) in self._automaton.iter(text):
+            for entry in entries:
+                kind = entry[0]
+                if kind == "crit":
+                    hits.crit[(entry[1], entry[2])][term] = entry[3]
+                elif kind == "sector":
+                    hits.sectors[entry[1]][term] = entry[2]
+                elif kind == "sent":
+                    hits.sentiment.append((end - len(term) + 1, term, entry[1]))
+                elif kind == "suppress":
+                    hits.suppress[entry[1]].append(term)
+                elif kind == "override":
+                    hits.override[entry[1]].append(term)
+                else:
+                    hits.hard[entry[1]].append(term)
+        return hits
