@@ -90,6 +90,8 @@ def normalise_entry(raw: RawEntry, *, now: datetime) -> NormalItem:
         original_text, text = text, to_simplified(text)
     url = _short(raw.url, 4000)
     canon = canonical_url(url)
+    if canon is None:
+        url = None      # javascript:, data:, a bare guid: nothing a reader could open
     published_at, note = parse_published(raw.published, raw.published_parsed, now=now)
     folded_title, folded_text = fold(title), fold(text)
     digest = content_hash(folded_title, folded_text)

@@ -138,19 +138,21 @@ def _parse_xml_feed(text: str) -> ParsedDocument:
     if parsed.bozo:
         doc.warnings.append(f"malformed XML ({_describe(parsed.get('bozo_exception'))}); {len(parsed.entries)} entries recovered")
     site = doc.title
+    # dict.get: FeedParserDict's own get() maps missing keys to others (updated -> published) with a warning.
+    get = dict.get
     for e in parsed.entries:
         content = None
-        if e.get("content"):
+        if get(e, "content"):
             content = e["content"][0].get("value")
-        content = content or e.get("summary") or e.get("description")
+        content = content or get(e, "summary") or get(e, "description")
         doc.entries.append(RawEntry(
-            external_id=e.get("id") or e.get("link"),
-            title=e.get("title"),
+            external_id=dict.get(e, "id") or get(e, "link"),
+            title=get(e, "title"),
             content=content,
-            url=e.get("link"),
-            published=e.get("published") or e.get("updated"),
-            published_parsed=e.get("published_parsed") or e.get("updated_parsed"),
-            author=e.get("author"),
+            url=get(e, "link"),
+            published=get(e, "published") or get(e, "updated"),
+            published_parsed=get(e, "published_parsed") or get(e, "updated_parsed"),
+            author=get(e, "author"),
             site=site,
         ))
     return doc
