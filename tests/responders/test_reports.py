@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -216,3 +218,38 @@ def test_a_report_of_a_period_in_progress_says_so(session):
     build_history(session)
     r = build_report(session, parse_period("this-week", now=NOW), now=NOW)
     assert r.notes and r.current.cases_opened == 0
+
+
+# --- rendering hostile text ----------------------------------------------------------------------
+
+def test_hostile_titles_stay_inert_in_every_format(session):
+    from responders.reports import render_csv, render_html, render_markdown
+
+    cases = build_history(session)
+    cases[3].title = '=HYPERLINK("http://x")<script>alert(1)</script>|[a](javascript:x)'
+    session.add(cases[3])
+    session.commit()
+    r = build_report(session, parse_period("2026-W47", now=NOW), now=NOW)
+    html = render_html(r)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    md = render_markdown(r)
+    assert "\\<script\\>" in md and "\\|\\[a\\]" in md
+    cells = [cell for row in csv.reader(io.StringIO(render_csv(r))) for cell in row]
+    assert any("=HYPERLINK" in cell for cell in cells)
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+
+
+def test_csv_neutralises_formula_cells(session):
+    from responders.reports import render_csv
+
+    build_history(session)
+    from responders.models import Case
+    from sqlmodel import select
+    case = session.exec(select(Case).where(Case.title == "晋中市中小学课时调整误读")).one()
+    case.responsible = {**case.responsible, "lead": {**case.responsible["lead"], "name": "=cmd|' /C calc'!A0"}}
+    session.add(case)
+    session.commit()
+    text = render_csv(build_report(session, parse_period("2026-W47", now=NOW), now=NOW))
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'=cmd|' /C calc'!A0" in cells
+    assert not any(cell.startswith("=") for cell in cells)
