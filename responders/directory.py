@@ -160,17 +160,23 @@ class Directory:
         return self._deputy_by_sector.get((locality, sector))
 
     # --- building ---------------------------------------------------------------------------
-    def _add_person(self, p: Person) -> None:
-        if p.body:
-            self.people_by_body[p.body].append(p)
-            self._by_body_role[(p.body, p.role)].append(p)
-        self.people_by_locality[p.locality].append(p)
-        if p.role == "principal":
-            self._principals.setdefault(p.locality, p)
-        elif p.role == "deputy":
-            self._deputies[p.locality].append(p)
-            for s in p.sectors:
-                self._deputy_by_sector.setdefault((p.locality, s), p)
+    def _add_people(self, people: list[Person]) -> None:
+        # Local names: this loop runs ~15,000 times on every start and reload (bench/assignment.py).
+        by_body, by_role, by_loc = self.people_by_body, self._by_body_role, self.people_by_locality
+        principals, deputies, by_sector = self._principals, self._deputies, self._deputy_by_sector
+        for p in people:
+            body = p.body
+            if body:
+                by_body[body].append(p)
+                by_role[(body, p.role)].append(p)
+            by_loc[p.locality].append(p)
+            if body is None:
+                if p.role == "principal":
+                    principals.setdefault(p.locality, p)
+                elif p.role == "deputy":
+                    deputies[p.locality].append(p)
+                    for s in p.sectors:
+                        by_sector.setdefault((p.locality, s), p)
 
 
 def _add_names(directory: Directory, config: DirectoryConfig) -> None:
@@ -226,18 +232,17 @@ def build_directory(config: DirectoryConfig) -> Directory:
                dingtalk=p.dingtalk, feishu=p.feishu)
         for p in config.people
     ]
-    for p in explicit:
-        directory._add_person(p)
+    directory._add_people(explicit)
     people = explicit
     if config.placeholders.enabled:
         # Explicit people win: a generated one is added only where no real person holds the role.
         taken = {(p.locality, p.body, p.role) for p in explicit}
         real_deputies = {p.locality for p in explicit if p.role == "deputy"}
-        generated = [p for p in placeholder_people(directory, config, Person)
-                     if (p.locality, p.body, p.role) not in taken
-                     and not (p.role == "deputy" and p.locality in real_deputies)]
-        for p in generated:
-            directory._add_person(p)
+        generated = placeholder_people(directory, config, Person)
+        if explicit:
+            generated = [p for p in generated if (p.locality, p.body, p.role) not in taken
+                         and not (p.role == "deputy" and p.locality in real_deputies)]
+        directory._add_people(generated)
         people = explicit + generated
     if config.rota:
         directory.rota = [Shift(s.officer, parse_days(s.days), time(minutes(s.start) // 60 % 24, minutes(s.start) % 60),

@@ -36,12 +36,10 @@ def placeholder_people(directory: Directory, config: DirectoryConfig, person: ty
     prefix = config.placeholders.mobile_prefix
     people: list[Person] = []
     add = people.append
-    counter = 0
+    numbers = iter(range(1, 10**6))
 
     def mobile() -> str:
-        nonlocal counter
-        counter += 1
-        return f"{prefix}{counter:04d}"[-11:]
+        return f"{prefix}{next(numbers):04d}"[-11:]
 
     for loc in directory.localities.values():
         add(person(f"{loc.short}主要负责同志（示例）", "principal", loc.path, None, (),
