@@ -296,15 +296,14 @@ class SmtpSink:
 
         def authenticate(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == login
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
-        kwargs = dict(hostname="127.0.0.1", port=self.port)
+        kwargs = dict(hostname="127.0.0.1", port=self.port, authenticator=authenticate, auth_required=require_auth)
         if implicit_tls:
             kwargs["ssl_context"] = tls_context
-            kwargs["server_kwargs"] = {"authenticator": authenticate, "auth_require_tls": False, "auth_required": require_auth}
+            kwargs["auth_require_tls"] = False
         else:
-            kwargs["server_kwargs"] = {"authenticator": authenticate, "auth_require_tls": tls_context is not None,
-                                       "auth_required": require_auth}
+            kwargs["auth_require_tls"] = tls_context is not None
             if tls_context is not None:
                 kwargs["tls_context"] = tls_context
                 kwargs["require_starttls"] = True
