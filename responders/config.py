@@ -19,6 +19,13 @@ TOML example (usually kept in its own file, ``[directory] include = "directory/s
     sector = "education"
     names = { province = "{name}教育厅", city = "{name}教育局", county = "{name}教育局" }
 
+    [[directory.alias_templates]]            # former names after the 2018 reform (RULES.md A-16)
+    sector = "environment"
+    names = { province = ["{name}环境保护厅", "省环保厅"] }
+
+    [directory.assignment]                   # open-question switches (README "Who must respond")
+    no_locality = "triage"
+
     [[directory.people]]
     name = "张三"
     role = "liaison"
