@@ -18,7 +18,7 @@ from .normalize import (
     MAX_TEXT_CHARS, MAX_TITLE_CHARS, canonical_url, clip, content_hash, fold, has_traditional, html_to_text,
     parse_published, title_key, to_simplified,
 )
-from .signatures import simhash
+from .signatures import minhash
 
 __all__ = ["RawEntry", "NormalItem", "normalise_entry"]
 
@@ -53,7 +53,7 @@ class NormalItem:
     published_at: datetime | None
     content_hash: str
     title_key: str | None
-    simhash: int | None
+    minhash: bytes | None
     folded: str                           # title + text in matching form (not stored)
     metrics: dict[str, int]
     schemes: tuple[str, ...]
@@ -112,7 +112,7 @@ def normalise_entry(raw: RawEntry, *, now: datetime) -> NormalItem:
         published_at=published_at,
         content_hash=digest,
         title_key=title_key(folded_title),
-        simhash=simhash(folded_title + " " + folded_text[:400]),
+        minhash=minhash(folded_title + " " + folded_text[:240]),
         folded=folded_title + "\n" + folded_text,
         metrics={k: int(v) for k, v in raw.metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
         schemes=tuple(raw.schemes),

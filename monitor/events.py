@@ -5,7 +5,8 @@ An item joins an existing event of the dedupe window when, in this order:
 1. its canonical URL is already in the event (the same page, seen twice);
 2. its content hash is (the same text, e.g. a verbatim repost);
 3. its title key is (a repost across sites: same headline, another site suffix);
-4. its SimHash is within `NEAR_DISTANCE` bits of an event item's (a lightly edited copy).
+4. its MinHash signature estimates a Jaccard similarity >= `NEAR_JACCARD` with an
+   event item's (a lightly edited copy; monitor.signatures).
 
 Otherwise it opens a new event. Only items that match a keyword scheme (or all
 items, with `keep_everything`) take part in events; the others are stored for
@@ -29,7 +30,7 @@ from sqlmodel import Session
 
 from .entries import NormalItem
 from .models import Event, Item
-from .signatures import NEAR_DISTANCE, bands, hamming
+from .signatures import NEAR_JACCARD, bands, similarity
 
 __all__ = ["EventRef", "EventIndex", "refresh_event_stats", "heat_score"]
 
@@ -57,7 +58,7 @@ class EventIndex:
     by_url: dict[str, EventRef] = field(default_factory=dict)
     by_hash: dict[str, EventRef] = field(default_factory=dict)
     by_title: dict[str, EventRef] = field(default_factory=dict)
-    by_band: dict[tuple[int, int], list[tuple[int, EventRef]]] = field(default_factory=lambda: defaultdict(list))
+    by_band: dict[tuple[int, bytes], list[tuple[bytes, EventRef]]] = field(default_factory=lambda: defaultdict(list))
     # (source id, content hash) of every recent item: a source repeating itself adds nothing.
     seen: set[tuple[int, str]] = field(default_factory=set)
 
@@ -67,7 +68,7 @@ class EventIndex:
         index = cls()
         refs: dict[int, EventRef] = {}
         rows = session.execute(
-            select(Item.source_id, Item.event_id, Item.canonical_url, Item.content_hash, Item.title_key, Item.simhash)
+            select(Item.source_id, Item.event_id, Item.canonical_url, Item.content_hash, Item.title_key, Item.minhash)
             .where(Item.fetched_at >= now - window)
             .order_by(Item.id)
         )
@@ -100,13 +101,16 @@ class EventIndex:
             return self.by_hash[item.content_hash]
         if item.title_key and item.title_key in self.by_title:
             return self.by_title[item.title_key]
-        if item.simhash is not None:
-            best, best_distance = None, NEAR_DISTANCE + 1
-            for band in bands(item.simhash):
+        if item.minhash is not None:
+            best, best_score, checked = None, NEAR_JACCARD, set()
+            for band in bands(item.minhash):
                 for signature, ref in self.by_band.get(band, ()):
-                    distance = hamming(signature, item.simhash)
-                    if distance < best_distance:
-                        best, best_distance = ref, distance
+                    if id(signature) in checked:
+                        continue
+                    checked.add(id(signature))
+                    score = similarity(signature, item.minhash)
+                    if score >= best_score:
+                        best, best_score = ref, score
             return best
         return None
 
@@ -114,7 +118,7 @@ class EventIndex:
         """Record an item being stored so that later items of the same run find it."""
         self.seen.add((source_id, item.content_hash))
         if ref is not None:
-            self._add_keys(ref, item.canonical_url, item.content_hash, item.title_key, item.simhash)
+            self._add_keys(ref, item.canonical_url, item.content_hash, item.title_key, item.minhash)
 
     def forget(self, source_id: int, item: NormalItem) -> None:
         """Undo `add`'s repeat mark after a rolled-back write (its event keys stay: harmless hints)."""

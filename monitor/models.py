@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .timestamps import UTCDateTime
@@ -88,10 +88,10 @@ class Item(SQLModel, table=True):
     metrics: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     matched_schemes: list[str] = Field(default_factory=list, sa_type=JSON)
     # Near-duplicate keys (monitor.events): text as published when it was Traditional,
-    # the headline without site suffix, and a 64-bit SimHash of the folded text.
+    # the headline without site suffix, and the MinHash signature of the folded text (monitor.signatures).
     original_text: str | None = Field(default=None, sa_type=Text)
     title_key: str | None = Field(default=None, max_length=200)
-    simhash: int | None = Field(default=None, sa_type=BigInteger)
+    minhash: bytes | None = Field(default=None, sa_type=LargeBinary)
 
 
 class Judgement(SQLModel, table=True):

@@ -156,7 +156,7 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
             "title": item.title, "text": item.text, "original_title": item.original_title,
             "original_text": item.original_text, "url": item.url, "canonical_url": item.canonical_url,
             "author": item.author, "site": item.site, "published_at": item.published_at, "fetched_at": now,
-            "content_hash": item.content_hash, "title_key": item.title_key, "simhash": item.simhash,
+            "content_hash": item.content_hash, "title_key": item.title_key, "minhash": item.minhash,
             "metrics": item.metrics, "matched_schemes": schemes,
         } for item, ref, schemes in rows])
         result.new_items = len(rows)

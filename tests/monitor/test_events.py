@@ -1,0 +1,107 @@
+"""Merging items into events: exact duplicates, reposts across sites, near duplicates, statistics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from monitor.entries import RawEntry
+from monitor.events import EventIndex, heat_score
+from monitor.models import Event, Item, Source
+from monitor.schemes import Matcher, build_scheme
+from monitor.store import store_entries
+
+STORY = ("晋中市太谷区多个小区自11月19日起大面积停水，居民生活受到严重影响。自来水公司称主管道爆裂，"
+         "正在组织抢修，预计11月21日恢复供水。部分居民反映未提前收到通知，对停水时间过长表示不满。")
+
+
+def make_source(session, now, name):
+    source = Source(name=name, kind="feed", created_at=now)
+    session.add(source)
+    session.commit()
+    return source
+
+
+def store(session, now, source, entries, *, keep_everything=False, window=timedelta(hours=72)):
+    matcher = Matcher([build_scheme(name="停水", expression="停水|停暖")], keep_everything=keep_everything)
+    index = EventIndex.load(session, now, window)
+    result = store_entries(session, now, source=source, entries=entries, matcher=matcher, index=index)
+    session.commit()
+    return result
+
+
+def test_a_repost_with_another_site_suffix_and_url_joins_the_same_event(session, clock):
+    now = clock.now()
+    a, b = make_source(session, now, "新浪"), make_source(session, now, "网易")
+    first = store(session, now, a, [RawEntry("s1", title="太谷区大面积停水居民生活受影响 - 新浪新闻", content=STORY, url="https://sina.example/1")])
+    clock.advance(timedelta(minutes=20))
+    second = store(session, clock.now(), b, [RawEntry("w9", title="太谷区大面积停水居民生活受影响_网易", content="转载。" + STORY[:40], url="https://163.example/9")])
+    assert first.events_created and second.events_grown == first.events_created
+    event = session.get(Event, next(iter(first.events_created)))
+    session.refresh(event)
+    assert (event.item_count, event.source_count) == (2, 2)
+    assert event.needs_judgement is True
+    assert event.heat == heat_score(item_count=2, source_count=2, growth_per_hour=event.growth_per_hour)
+
+
+def test_a_lightly_edited_copy_is_a_near_duplicate(session, clock):
+    now = clock.now()
+    a, b = make_source(session, now, "甲"), make_source(session, now, "乙")
+    store(session, now, a, [RawEntry("1", title="太谷区停水情况通报", content=STORY)])
+    edited = STORY.replace("11月21日", "11月22日").replace("严重", "较大")
+    result = store(session, now, b, [RawEntry("2", title="关于太谷区停水的情况通报", content=edited)])
+    assert result.events_grown and not result.events_created
+
+
+def test_different_incidents_make_different_events(session, clock):
+    now = clock.now()
+    a = make_source(session, now, "甲")
+    result = store(session, now, a, [
+        RawEntry("1", title="太谷区停水", content=STORY),
+        RawEntry("2", title="大同市云冈区供热不足居民家中停暖", content="云冈区多个小区室温不足十度，供热公司称设备故障，居民集中投诉。"),
+    ])
+    assert len(result.events_created) == 2
+
+
+def test_the_same_text_twice_from_one_source_is_stored_once(session, clock):
+    now = clock.now()
+    a = make_source(session, now, "甲")
+    store(session, now, a, [RawEntry("1", title="太谷区停水", content=STORY)])
+    result = store(session, now, a, [RawEntry("1-again", title="太谷区停水", content=STORY)])
+    assert result.new_items == 0 and result.duplicates == 1
+
+
+def test_items_matching_no_scheme_are_kept_without_an_event(session, clock):
+    now = clock.now()
+    a = make_source(session, now, "甲")
+    result = store(session, now, a, [RawEntry("1", title="平遥古城游客量创新高", content="景区迎来客流高峰。")])
+    assert result.new_items == 1 and not result.events
+    item = session.scalars(select(Item)).one()
+    assert item.event_id is None
+
+
+def test_keep_everything_puts_unmatched_items_into_events(session, clock):
+    now = clock.now()
+    a = make_source(session, now, "甲")
+    result = store(session, now, a, [RawEntry("1", title="平遥古城游客量创新高", content="景区迎来客流高峰。")], keep_everything=True)
+    assert len(result.events_created) == 1
+
+
+def test_items_outside_the_window_open_a_new_event(session, clock):
+    now = clock.now()
+    a, b = make_source(session, now, "甲"), make_source(session, now, "乙")
+    first = store(session, now, a, [RawEntry("1", title="太谷区停水", content=STORY)])
+    clock.advance(timedelta(hours=73))
+    second = store(session, clock.now(), b, [RawEntry("2", title="太谷区停水", content=STORY)])
+    assert second.events_created and second.events_created != first.events_created
+
+
+def test_growth_counts_the_items_of_the_last_hour(session, clock):
+    now = clock.now()
+    sources = [make_source(session, now, f"站点{n}") for n in range(4)]
+    store(session, now - timedelta(hours=3), sources[0], [RawEntry("0", title="太谷区停水", content=STORY)])
+    for n, source in enumerate(sources[1:], start=1):
+        store(session, now, source, [RawEntry(str(n), title="太谷区停水", content=STORY + "转" * n)])
+    event = session.scalars(select(Event)).one()
+    assert (event.item_count, event.source_count, event.growth_per_hour) == (4, 4, 3.0)
