@@ -134,6 +134,8 @@ def _collect(session: Session, start: datetime, end: datetime, *, now: datetime,
     for clock in clocks:
         if clock.case_id not in in_scope:
             continue
+        if cases[clock.case_id].status == "dismissed":
+            continue    # not a priority opinion after all: no duty, neither on time nor late
         times = [t for t in answers.get((clock.case_id, clock.kind), []) if t >= clock.started_at]
         outcome = clock_outcome(clock, now=now, first_response=times[0] if times else None)
         if outcome.state in ("met", "overdue") and w.inside(outcome.decided_at):

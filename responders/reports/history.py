@@ -37,9 +37,9 @@ __all__ = [
     "REASSIGN_ACTIONS", "REFERRAL_ACTIONS", "accountable", "Holders", "Outcome", "clock_outcome", "load_cases",
 ]
 
-# The web layer writes the past-tense names; the imperative ones are accepted too.
-REASSIGN_ACTIONS = ("reassigned", "reassign")
-REFERRAL_ACTIONS = ("rumor_referred", "refer_rumor")
+# `responders.actions` writes the imperative names; the past-tense ones are accepted too.
+REASSIGN_ACTIONS = ("reassign", "reassigned")
+REFERRAL_ACTIONS = ("refer_rumor", "rumor_referred")
 _FROM_KEYS = ("from", "old", "previous", "before")
 _CHUNK = 500
 
@@ -69,6 +69,23 @@ def accountable(record: Any) -> tuple[Body, ...]:
     return (one,) if one else ()
 
 
+def _previous(detail: dict[str, Any]) -> tuple[Body, ...]:
+    """Return the accountable bodies a reassignment replaced.
+
+    `responders.actions.reassign` records ``old_first`` and the ``new`` record; the lead
+    before the change is ``old_lead`` when recorded, else taken as unchanged (the new
+    record's lead). ``from``/``old`` records of other writers are read too.
+    """
+    for key in _FROM_KEYS:
+        if key in detail:
+            return accountable(detail[key])
+    if "old_first" in detail:
+        new = detail.get("new") if isinstance(detail.get("new"), dict) else {}
+        lead = detail["old_lead"] if "old_lead" in detail else new.get("lead")
+        return accountable({"first": detail.get("old_first") or [], "lead": lead})
+    return ()
+
+
 class Holders:
     """Answer "which bodies held case c at instant t" by replaying reassignments."""
 
@@ -76,11 +93,7 @@ class Holders:
         self.cases = cases
         self._changes: dict[int, list[tuple[datetime, tuple[Body, ...]]]] = {}
         for entry in reassignments:
-            previous: tuple[Body, ...] = ()
-            for key in _FROM_KEYS:
-                if key in (entry.detail or {}):
-                    previous = accountable(entry.detail[key])
-                    break
+            previous = _previous(entry.detail or {})
             if previous and entry.case_id is not None:
                 self._changes.setdefault(entry.case_id, []).append((entry.at, previous))
         for changes in self._changes.values():
@@ -131,24 +144,28 @@ class Outcome:
 def clock_outcome(clock: Clock, *, now: datetime, first_response: datetime | None = None) -> Outcome:
     """Return the outcome of `clock` at `now`.
 
+    The response time is `first_response` (the confirmed response's own time, `Response.at`),
+    else the clock's stop: the web layer stops a clock when the response is *recorded*,
+    which may be after the deadline for a response made in time.
+
     1. replaced -> void (the replacing clock is the one judged, RULES.md N-7);
-    2. met with a stop at or before the deadline -> met at the stop;
-    3. otherwise a deadline already passed (overdue, running past due, met or stopped
-       late) -> overdue at the deadline; its response time is the stop of a met or
-       overdue clock, else `first_response` (the first confirmed response of the kind);
-    4. stopped before the deadline -> void; still running before the deadline -> open.
+    2. met -> met at the response time (the status was decided on `Response.at`), unless
+       that time is after the deadline (then overdue, defensively);
+    3. stopped (case closed) before the deadline -> void;
+    4. overdue, stopped after the deadline, or running past it -> overdue at the deadline;
+    5. running before the deadline -> open.
     """
     if clock.status == "replaced":
         return Outcome("void", None, None)
     stop = clock.stopped_at
-    if clock.status == "met" and (stop is None or stop <= clock.due_at):
-        return Outcome("met", stop or clock.due_at, stop)
+    if first_response is not None and first_response > now:
+        first_response = None
+    responded = first_response or (stop if clock.status in ("met", "overdue") else None)
+    if clock.status == "met" and (responded is None or responded <= clock.due_at):
+        return Outcome("met", responded or clock.due_at, responded)
     if clock.status == "stopped" and (stop is None or stop <= clock.due_at):
         return Outcome("void", None, None)
     if clock.status in ("met", "overdue", "stopped") or clock.due_at <= now:
-        responded = stop if clock.status in ("met", "overdue") and stop is not None else first_response
-        if responded is not None and responded > now:
-            responded = None
         return Outcome("overdue", clock.due_at, responded)
     return Outcome("open", None, None)
 

@@ -5,10 +5,10 @@ A 太谷区应急管理局, B 太谷区教育局, C 晋中市教育局, D 小店
 
 | case | opened (local)  | severity | holder                 | clocks (local times)                                         |
 |------|-----------------|----------|------------------------|--------------------------------------------------------------|
-| 1    | W47 11-17 10:00 | major    | A                      | first_release met 13:00 (3 h); press_conference met 11-18 08:00 (22 h) |
+| 1    | W47 11-17 10:00 | major    | A                      | first_release met 13:00 (3 h, recorded 15:30 after the deadline); press_conference met 11-18 08:00 (22 h) |
 | 2    | W46 11-15 20:00 | general  | B                      | response due 11-17 20:00, met 11-16 10:00 (14 h): spans the week boundary |
 | 3    | W47 11-18 09:00 | general  | B, reassigned to C 11-19 12:00 | response due 11-20 09:00, overdue, never answered; leader + overdue steps unacknowledged |
-| 4    | W47 11-19 10:00 | general  | lead C, co-responder B | response due 11-21 10:00, answered late 11-21 16:00 (54 h)  |
+| 4    | W47 11-19 10:00 | general  | lead C, co-responder B | response due 11-21 10:00, answered late 11-21 16:00 (54 h), recorded 17:00 |
 | 5    | W47 11-22 20:00 | general  | D                      | response due 11-24 20:00, still running: carried            |
 | 6    | W47 11-18 12:00 | general  | D, dismissed           | response stopped 11-18 14:00 (void)                          |
 | 7    | W47 11-18 12:00 | general  | A, drill               | response overdue (never counted)                             |
@@ -69,7 +69,8 @@ def build_history(session) -> dict[int, Case]:
     c[1] = _case(session, title="太谷区化工厂爆炸", opened=t(11, 17, 10), severity="major_emergency",
                  criteria=["emergency_disaster"], sectors=["emergency"], localities=[TAIGU], first=[A],
                  ack=t(11, 17, 10, 30))
-    _clock(session, c[1], "first_release", 5, t(11, 17, 10), status="met", stopped=t(11, 17, 13))
+    # Answered at 13:00 in time, recorded only at 15:30 after the deadline: still met, 3 h.
+    _clock(session, c[1], "first_release", 5, t(11, 17, 10), status="met", stopped=t(11, 17, 15, 30))
     _clock(session, c[1], "press_conference", 24, t(11, 17, 10), status="met", stopped=t(11, 18, 8))
     _response(session, c[1], "first_release", "authoritative_info", t(11, 17, 13))
     _response(session, c[1], "press_conference", "press_conference", t(11, 18, 8))
@@ -83,19 +84,20 @@ def build_history(session) -> dict[int, Case]:
     c[3] = _case(session, title="太谷区某校收费传言", opened=t(11, 18, 9), severity="general",
                  criteria=["public_interest", "rumor"], sectors=["education"], localities=[TAIGU], first=[C])
     clock3 = _clock(session, c[3], "response", 48, t(11, 18, 9), status="overdue")
-    session.add(AuditEntry(case_id=c[3].id, at=t(11, 19, 12), actor="值班员", action="reassigned",
-                           detail={"from": {"first": [B], "lead": None}, "to": {"first": [C], "lead": None},
-                                   "reason": "涉及全市学校"}))
+    # The shape `responders.actions.reassign` writes.
+    session.add(AuditEntry(case_id=c[3].id, at=t(11, 19, 12), actor="值班员", action="reassign",
+                           detail={"reason": "涉及全市学校", "old_first": [B],
+                                   "new": {"first": [C], "lead": None, "co_responders": []}}))
     for step, fired in (("leader", t(11, 20, 1)), ("overdue", t(11, 20, 9))):
         session.add(ClockStep(clock_id=clock3.id, case_id=c[3].id, step=step, due_at=fired, status="fired",
                               fired_at=fired))
-    session.add(AuditEntry(case_id=c[3].id, at=t(11, 19, 15), actor="值班员", action="rumor_referred",
+    session.add(AuditEntry(case_id=c[3].id, at=t(11, 19, 15), actor="值班员", action="refer_rumor",
                            detail={"to": ["晋中市公安局", "晋中市委网信办"], "evidence": ["https://example.org/p/3"]}))
 
     c[4] = _case(session, title="晋中市中小学课时调整误读", opened=t(11, 19, 10), severity="general",
                  criteria=["policy_misread"], sectors=["education"],
                  localities=["山西省晋中市榆次区", TAIGU], first=[C], lead=C, co=[B], ack=t(11, 19, 10, 20))
-    clock4 = _clock(session, c[4], "response", 48, t(11, 19, 10), status="overdue", stopped=t(11, 21, 16))
+    clock4 = _clock(session, c[4], "response", 48, t(11, 19, 10), status="overdue", stopped=t(11, 21, 17))
     session.add(ClockStep(clock_id=clock4.id, case_id=c[4].id, step="leader", due_at=t(11, 21, 2), status="fired",
                           fired_at=t(11, 21, 2), acknowledged_at=t(11, 21, 3)))
     _response(session, c[4], "response", "weibo_wechat", t(11, 21, 16))
