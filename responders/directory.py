@@ -14,7 +14,7 @@ explicit overrides, aliases, placeholder generation) into lookup tables:
 Bodies are compared by (locality full path, sector or role), never by display
 name (ORG.md "Names"). Plain dataclasses, not pydantic models: the example
 deployment expands to ~3,600 bodies and ~15,000 people and must load fast
-(`bench/directory.py`).
+(`bench/assignment.py`).
 """
 
 from __future__ import annotations
