@@ -40,7 +40,7 @@ def case_for_event(session: Session, event_id: int) -> Case | None:
 
 
 def open_cases_for_judged(session: Session, now: datetime, judged, *, directory: Directory,
-                          config: ClocksConfig) -> list[Case]:
+                          config: ClocksConfig, drill: bool = False) -> list[Case]:
     """Open a case for every priority (event, assessment) pair that has none yet; return the new cases.
 
     `judged` is a list of (monitor.models.Event, monitor.assessment.Assessment).
@@ -54,7 +54,8 @@ def open_cases_for_judged(session: Session, now: datetime, judged, *, directory:
         if event.id is not None and case_for_event(session, event.id) is not None:
             continue
         assignment = assign(assessment, directory)
-        opened.append(open_case(session, now, event=event, assessment=assessment, assignment=assignment, config=config))
+        opened.append(open_case(session, now, event=event, assessment=assessment, assignment=assignment, config=config,
+                                drill=drill))
     return opened
 
 

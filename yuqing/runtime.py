@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.engine import Engine
 
+from monitor.judgement import Judge
 from responders.directory import Directory, build_directory
 
 from .clock import Clock
@@ -61,6 +62,7 @@ class Runtime:
         self.metrics = Metrics()
         self.started_monotonic = time.monotonic()
         self._directory: Directory | None = None
+        self._judge: Judge | None = None
 
     @property
     def directory(self) -> Directory:
@@ -68,6 +70,14 @@ class Runtime:
         if self._directory is None:
             self._directory = build_directory(self.config.directory)
         return self._directory
+
+    @property
+    def judge(self) -> Judge:
+        """Return the judgement rules (lexicons, gazetteer), loaded on first use, reloaded with the config."""
+        if self._judge is None:
+            self._judge = Judge.from_config(self.config.judgement, self.config.directory.jurisdiction,
+                                            base_dir=self.config.base_dir)
+        return self._judge
 
     def secret_key(self) -> str:
         """Return the cookie-signing key: from config, else generated once into the state directory.
@@ -88,3 +98,4 @@ class Runtime:
     def replace_config(self, config: Config) -> None:
         self.config = config
         self._directory = None
+        self._judge = None
