@@ -23,6 +23,7 @@ same writer serves clock events, source notices and reports.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +44,8 @@ from .render import Renderer, message_context
 logger = logging.getLogger(__name__)
 
 __all__ = ["Planned", "RoutingContext", "plan_messages", "store_planned", "expand_clock_events",
-           "expand_source_notices", "queue_message", "body_matches", "quiet_until", "render_row_fields"]
+           "expand_source_notices", "queue_message", "body_matches", "quiet_until", "render_row_fields",
+           "routing_context", "on_duty_officers"]
 
 GROUP = "@group"
 
@@ -328,3 +330,13 @@ def queue_message(session: Session, now: datetime, ctx: RoutingContext, *, kind:
     rows = store_planned(session, planned, now=now, event_id=None, case_id=payload.get("case_id"))
     session.commit()
     return rows
+
+
+def routing_context(alerts: AlertsConfig, channels, *, base_url: str, base_dir: str = ".") -> RoutingContext:
+    """Return the RoutingContext of a configuration (templates_dir is relative to the config's folder)."""
+    templates = None
+    if alerts.templates_dir:
+        templates = Path(alerts.templates_dir)
+        templates = templates if templates.is_absolute() else Path(base_dir) / templates
+    return RoutingContext(alerts=alerts, channels=tuple(channels), renderer=Renderer(templates),
+                          base_url=alerts.base_url or base_url)

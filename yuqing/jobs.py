@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
+from alerts.routing import expand_clock_events, expand_source_notices, routing_context
+from alerts.sender import Sender
 from monitor.polling import poll_due_sources, sync_sources
 from responders.firing import fire_due_steps, next_due_at
 from responders.lease import LeaseKeeper
@@ -23,6 +26,7 @@ from responders.lease import LeaseKeeper
 from .clock import SystemClock
 from .pipeline import after_ingest
 from .runtime import Runtime
+from .weekly_report import weekly_report_job
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +50,10 @@ def clock_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
     """Return the job that fires due clock steps while this daemon holds the clocks lease (issue 6).
 
     Every tick (1 s): take or renew the lease (machine time, never the drill clock),
-    drain every due step, then, when the next step falls due before the next tick,
-    wait for it and drain again, so steps fire well under a second late.
+    drain every due step, then keep waiting for the next due step and draining
+    until the tick is nearly over, so steps fire within milliseconds of their due
+    time instead of up to a tick late. The deadlines themselves are read from the
+    database on every pass (APScheduler only provides the tick).
     """
     clocks = runtime.config.clocks
     keeper = LeaseKeeper(runtime.engine, ttl=clocks.lease_ttl, renew=clocks.lease_renew)
@@ -60,19 +66,21 @@ def clock_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
             return next_due_at(session)
 
     async def fire_clocks(runtime: Runtime) -> None:
+        started = time.monotonic()
         leads = await asyncio.to_thread(keeper.check, machine.now())
         runtime.health.details["clocks_leader"] = keeper.holder if leads else "standby"
         if not leads:
             return
-        upcoming = await asyncio.to_thread(drain)
-        if upcoming is None:
-            return
-        wait = (upcoming - runtime.clock.now()).total_seconds()
         speed = getattr(runtime.clock, "speed", 1.0)
-        if 0 < wait / speed < 0.9:
-            await runtime.clock.sleep(wait)
-            if keeper.leads(machine.now()):
-                await asyncio.to_thread(drain)
+        while True:
+            upcoming = await asyncio.to_thread(drain)
+            if upcoming is None:
+                return
+            real_wait = (upcoming - runtime.clock.now()).total_seconds() / speed
+            if time.monotonic() + max(real_wait, 0) - started > 0.9 or not keeper.leads(machine.now()):
+                return
+            if real_wait > 0:
+                await runtime.clock.sleep(real_wait * speed)
 
     return fire_clocks
 
@@ -121,7 +129,59 @@ def poll_every(runtime: Runtime) -> float:
     return max(0.5, min(10.0, 600.0 / speed))
 
 
+def alert_jobs(runtime: Runtime) -> list[Job]:
+    """Return the alerts expander and sender jobs (issue 7).
+
+    - ``alerts-expand`` (1 s): unprocessed ClockEvents and SourceNotices -> outbox rows
+      (compare-and-swap per event, so any daemon may run it);
+    - ``alerts-send`` (1 s): only the holder of the ``alerts`` lease sends, so each
+      channel's rate limit is kept by one process; it drains until nothing is due.
+      Rate limits and signatures use real time, due dates the runtime's clock.
+    """
+    config = runtime.config
+    web = config.web
+    ctx = routing_context(config.alerts, config.channels, base_url=web.base_url or f"http://{web.host}:{web.port}",
+                          base_dir=config.base_dir)
+    sender = Sender(engine=runtime.engine, clock=runtime.clock, ctx=ctx, timer=time.monotonic, wall=time.time)
+    keeper = LeaseKeeper(runtime.engine, name="alerts", ttl=config.clocks.lease_ttl, renew=config.clocks.lease_renew)
+    machine = SystemClock()
+
+    def expand() -> int:
+        with Session(runtime.engine) as session:
+            now = runtime.clock.now()
+            return expand_clock_events(session, now, ctx) + expand_source_notices(session, now, ctx, runtime.directory)
+
+    async def expand_alerts(runtime: Runtime) -> None:
+        await asyncio.to_thread(expand)
+
+    async def send_alerts(runtime: Runtime) -> None:
+        if not await asyncio.to_thread(keeper.check, machine.now()):
+            return
+        await sender.drain(max_seconds=30)
+
+    return [Job("alerts-expand", 1.0, expand_alerts), Job("alerts-send", 1.0, send_alerts)]
+
+
+def pipeline_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
+    """Return the job that judges pending events and opens cases (`pipeline.after_ingest`).
+
+    The poll job and POST /api/items run the same stages right after new items;
+    this job catches what they left (a crash between storing and judging, a
+    failed run), so no stored event waits for the next new item to be judged.
+    """
+
+    def stages() -> None:
+        with Session(runtime.engine) as session:
+            after_ingest(session, runtime.clock.now(), runtime)
+
+    async def judge_and_open(runtime: Runtime) -> None:
+        await asyncio.to_thread(stages)
+
+    return judge_and_open
+
+
 def build_jobs(runtime: Runtime) -> list[Job]:
     """Return the jobs this deployment runs."""
     return [Job("heartbeat", 5.0, heartbeat), Job("clocks", 1.0, clock_job(runtime)),
-            Job("poll", poll_every(runtime), poll_job(runtime))]
+            Job("poll", poll_every(runtime), poll_job(runtime)), Job("pipeline", 5.0, pipeline_job(runtime)), *alert_jobs(runtime),
+            Job("weekly-report", 30.0, weekly_report_job(runtime))]
