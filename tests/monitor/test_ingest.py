@@ -1,0 +1,66 @@
+"""`yuqing ingest` (CONTRACT.md): files, folders and URLs through the daemon's write path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from monitor.models import Event, Item, Source
+from yuqing.cli import main
+
+from .feeds import FakeFeed
+
+CONFIG = str(Path(__file__).resolve().parents[2] / "config.toml")
+
+
+@pytest.fixture
+def run_ingest(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("YUQING__STORAGE__URL", db_url)
+
+    def run(*targets):
+        code = main(["ingest", "--config", CONFIG, *map(str, targets)])
+        out = capsys.readouterr().out.strip().splitlines()
+        return code, json.loads(out[-1])
+
+    return run
+
+
+def test_it_ingests_files_folders_and_urls_and_prints_the_counts(tmp_path, httpserver, run_ingest, engine):
+    single = tmp_path / "one.xml"
+    single.write_bytes(FakeFeed().item(1, title="太原市迎泽区大面积停水居民生活受影响").item(2).rss())
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "a.rss").write_bytes(FakeFeed().item(10, title="大同市平城区供热不足居民投诉停暖").rss())
+    (folder / "b.xml").write_bytes(FakeFeed().item(10, title="晋中市太谷区停水 - 转载", guid="b-10").rss())
+    (folder / "notes.txt").write_text("ignored")
+    httpserver.expect_request("/rss").respond_with_data(FakeFeed().item(20).item(21).rss(), content_type="application/rss+xml")
+    code, out = run_ingest(single, folder, httpserver.url_for("/rss"))
+    assert code == 0
+    assert set(out) >= {"items", "new_items", "events", "cases", "seconds"}
+    assert (out["items"], out["new_items"], out["errors"]) == (6, 6, [])
+    with Session(engine) as session:
+        assert session.scalars(select(Item).where(Item.event_id.is_not(None))).all()
+        assert out["events"] == len(session.scalars(select(Event)).all())
+        names = sorted(s.name for s in session.scalars(select(Source)))
+        assert all(n.startswith("ingest:") for n in names) and len(names) == 4
+        assert not any(s.enabled for s in session.scalars(select(Source)))
+    code, again = run_ingest(single)
+    assert (again["items"], again["new_items"], again["events"]) == (2, 0, 0)
+
+
+def test_a_missing_target_is_reported_and_the_others_still_go_in(tmp_path, run_ingest, capsys):
+    good = tmp_path / "good.xml"
+    good.write_bytes(FakeFeed().item(1).rss())
+    code, out = run_ingest(tmp_path / "missing.xml", good)
+    assert code == 0 and out["new_items"] == 1
+    assert len(out["errors"]) == 1 and "missing.xml" in out["errors"][0]
+
+
+def test_it_exits_1_when_no_target_could_be_read(tmp_path, run_ingest):
+    html = tmp_path / "page.xml"
+    html.write_text("<!DOCTYPE html><html><body>不是订阅</body></html>", encoding="utf-8")
+    code, out = run_ingest(html)
+    assert code == 1 and "HTML page" in out["errors"][0]
