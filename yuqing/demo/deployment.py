@@ -27,7 +27,7 @@ from ..web.accounts import create_user, issue_token
 from .scenario import Scenario
 from .sinks import RobotAccounts
 
-__all__ = ["DemoSecrets", "demo_config_text", "create_demo_admin", "repository_directory", "DEMO_USER",
+__all__ = ["DemoSecrets", "demo_config_text", "scenario_sources", "create_demo_admin", "repository_directory", "DEMO_USER",
            "DEMO_SCHEMES"]
 
 DEMO_USER = "demo"
@@ -95,6 +95,23 @@ def _table(header: str, values: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def scenario_sources(scenario: Scenario, feeds_url: str, *, poll_interval: str = "10m") -> list[dict]:
+    """Return the `[[sources]]` tables that poll `scenario` on the local feed server (RSS feeds, one search)."""
+    sources = []
+    for feed in scenario.feeds:
+        if feed.kind == "rss":
+            sources.append({"name": feed.title, "kind": "feed", "url": f"{feeds_url}/feeds/{feed.id}.xml",
+                            "interval": poll_interval})
+        else:
+            sources.append({
+                "name": feed.title, "kind": "search", "url": f"{feeds_url}/search?q={{query}}&since={{since}}",
+                "interval": poll_interval, "items_path": "results",
+                "fields": {"id": "id", "title": "title", "text": "content", "url": "url", "published": "published_at",
+                           "author": "author", "views": "metrics.views", "reposts": "metrics.reposts",
+                           "comments": "metrics.comments"}})
+    return sources
+
+
 def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feeds_url: str, smtp_port: int,
                      secrets_: DemoSecrets, directory: Path, poll_interval: str = "10m") -> str:
     """Return the config.toml of a demo deployment (see the module docstring)."""
@@ -109,17 +126,8 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
         _table("[alerts]", {"deliver_drills": True, "base_url": base_url}),
         _table("[demo]", {"outbox": "outbox.jsonl", "scenario": scenario.name, "feeds_url": feeds_url}),
     ]
-    for feed in scenario.feeds:
-        if feed.kind == "rss":
-            parts.append(_table("[[sources]]", {
-                "name": feed.title, "kind": "feed", "url": f"{feeds_url}/feeds/{feed.id}.xml", "interval": poll_interval}))
-        else:
-            parts.append(_table("[[sources]]", {
-                "name": feed.title, "kind": "search", "url": f"{feeds_url}/search?q={{query}}&since={{since}}",
-                "interval": poll_interval, "items_path": "results",
-                "fields": {"id": "id", "title": "title", "text": "content", "url": "url", "published": "published_at",
-                           "author": "author", "views": "metrics.views", "reposts": "metrics.reposts",
-                           "comments": "metrics.comments"}}))
+    for source in scenario_sources(scenario, feeds_url, poll_interval=poll_interval):
+        parts.append(_table("[[sources]]", source))
     for name, expression in DEMO_SCHEMES:
         parts.append(_table("[[schemes]]", {"name": name, "expression": expression}))
     # Local robots take far more than the services' 20/min: a drill at --speed 3600 sends an hour's worth each second.
