@@ -7,6 +7,7 @@ TOML example::
     to = ["xxgk@sx.gov.cn"]              # the coordination office (政府办公厅（室）, RULES.md X-8)
     locality = "山西省"                  # optional subtree; default: the whole jurisdiction
     base_url = "https://yuqing.example.gov.cn"   # link to the full report; default: [web] base_url
+    catch_up = "3d"                      # a slot missed while the daemon was down is sent this long after
 
     [reports.interview]                  # 约谈 candidates (RULES.md)
     overdue = 2                          # at least this many overdue clocks of one body ...
@@ -60,6 +61,9 @@ class InterviewRule(Frozen):
 class ReportsConfig(Frozen):
     weekly: str | None = None
     to: list[str] = []
+    # A slot missed while the daemon was down is still sent within this span; an older one is
+    # not (a newly installed daemon should not mail the report of a week it never watched).
+    catch_up: Duration = timedelta(days=3)
     locality: str | None = None
     base_url: str | None = None
     interview: InterviewRule = InterviewRule()
