@@ -59,7 +59,7 @@ def _blockers(names: list[str], dict_path: Path, min_freq: int, overlap_freq: in
         if len(parts) >= 2:
             words[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else "")
     name_set = set(names)
-    short2 = {n for n in names if len(n) == 2 and n[-1] in "县区市旗"}   # 古县, 应县, 城区
+    short2 = {n for n in names if len(n) == 2}   # 古县, 应县, 城区, and short names such as 保定 (医保定点)
     by_first: dict[str, list[str]] = {}
     for n in short2:
         by_first.setdefault(n[0], []).append(n)

@@ -131,6 +131,8 @@ class Gazetteer:
             names.setdefault(full, []).append((i, _FULL))
             for s in short:
                 names.setdefault(s, []).append((i, _SHORT))
+            if p.name.endswith("自治州") and short:
+                names.setdefault(short[-1] + "州", []).append((i, _ALIAS))    # 甘孜州, 延边州, 黔东南州
             if p.level == "county" and short:
                 # Old-style or loose suffixes (太谷县 for 太谷区 since 2019) unless that is a real name elsewhere.
                 for suffix in ("县", "市", "区"):
@@ -206,17 +208,26 @@ class Gazetteer:
             else:
                 pending.append((s, surface, candidates, short_only, cue))
 
+        ends: dict[int, set[int]] = {}
+        for s0, surface, i in strong:
+            ends.setdefault(s0 + len(surface), set()).add(i)
         named = {i for _, _, i in strong}
         context = named | {a for i in named for a in self.places[i].ancestors}
         accepted = list(strong)
         for s, surface, candidates, short_only, cue in pending:
             supported = [c for c in candidates if set(self.places[c].ancestors) & context]
             if surface in self.generic:
+                # 矿区, 郊区 count only right after their city (阳泉市郊区, 阳泉矿区): elsewhere they are words.
+                before = ends.get(s, set()) | (ends.get(s - 1, set()) if text[s - 1:s] == "市" else set())
+                supported = [c for c in candidates if set(self.places[c].ancestors) & before]
                 if not supported:
-                    continue      # 矿区, 郊区 alone are ordinary words
+                    continue
                 candidates = tuple(supported)
             elif surface in self.common and not supported and not cue:
                 continue          # 平定叛乱, 和平, 光明: a word, not a place
+            elif short_only and s in ends and not any(
+                    set(self.places[c].ancestors) & ends[s] or self.inside(c) for c in candidates):
+                continue          # 平遥古城: a word right after a place that does not contain it describes that place
             elif short_only and not supported and not cue:
                 # A bare short county name counts inside the jurisdiction only; cities and provinces anywhere.
                 candidates = tuple(c for c in candidates if self.places[c].level != "county" or self.inside(c))
@@ -228,6 +239,7 @@ class Gazetteer:
                 notes.append(f"地名“{surface}”有多处（{paths}），无法确定，未计入")
                 continue
             accepted.append((s, surface, choice))
+            ends.setdefault(s + len(surface), set()).add(choice)
             context.add(choice)
             context.update(self.places[choice].ancestors)
 
@@ -252,7 +264,7 @@ class Gazetteer:
         scored = []
         for c in candidates:
             place = self.places[c]
-            score = 0
+            score = 10 if c in context else 0      # an ancestor of a place already named
             if set(place.ancestors) & context:
                 score += 4 * len(set(place.ancestors) & context)
             if place.parent is not None and any(self.places[o].parent == place.parent for o in context if o != c):

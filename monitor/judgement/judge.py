@@ -146,6 +146,8 @@ class Judge:
             rationale.append("未达到需重点回应的政务舆情标准（国办发〔2016〕61号 二）")
 
         sectors = self._sectors(hits)
+        if not places.paths:
+            places = self._provincial_fallback(text, places)
         inside = any(places.inside) if places.paths else None
         if places.paths:
             rationale.append("涉及地区：" + "、".join(
@@ -199,6 +201,10 @@ class Judge:
                 total += weight
                 groups_hit.update(crit.requires)  # a pattern states the whole condition
                 terms.append(m.group(0)[:20])
+        if name == "emergency_disaster" and groups_hit and (figures.deaths or figures.injured or figures.serious
+                                                             or figures.trapped or figures.missing):
+            total += 1        # a casualty figure is evidence that something actually happened
+            terms.append("伤亡人数")
         fired = all(g in groups_hit for g in crit.requires) and total >= crit.threshold
         if fired and hits.hard.get(name):
             fired, notes = False, f"；排除：{'、'.join(dict.fromkeys(hits.hard[name][:3]))}（演练、预案等非实际事件）"
@@ -287,6 +293,16 @@ class Judge:
         if len(found) >= e.get("terms_needed", 2):
             return True, "、".join(found)
         return False, ""
+
+    def _provincial_fallback(self, text: str, places):
+        """Return the jurisdiction as the place when only "省" bodies are named (省人社厅, 省政府): a local item."""
+        g = self.gazetteer
+        if not g.jurisdiction or g.jurisdiction not in g.by_path or g.places[g.by_path[g.jurisdiction]].level != "province":
+            return places
+        if not re.search(r"省(?:政府|委|人大|政协|领导|" + _DEPARTMENT.pattern[1:-1] + ")", text):
+            return places
+        from .gazetteer import PlaceResult
+        return PlaceResult((g.jurisdiction,), (True,), places.notes + ("未写明地名，文中“省”级部门按辖区推定为" + g.jurisdiction,), ())
 
     def _sectors(self, hits: Hits) -> tuple[str, ...]:
         scores = {sector: sum(terms.values()) for sector, terms in hits.sectors.items()}
