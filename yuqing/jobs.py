@@ -125,8 +125,13 @@ def poll_every(runtime: Runtime) -> float:
     every ten minutes of clock time (but not more often than every 0.5 s) keeps a
     drill's timeline; sources' own `interval` still decides which are due.
     """
+    return drill_every(runtime, 10.0, clock_seconds=600.0, floor=0.5)
+
+
+def drill_every(runtime: Runtime, every: float, *, clock_seconds: float, floor: float) -> float:
+    """Return a job period in wall seconds: `every`, or `clock_seconds` of a faster drill clock (not below `floor`)."""
     speed = float(getattr(runtime.clock, "speed", 1.0))
-    return max(0.5, min(10.0, 600.0 / speed))
+    return max(floor, min(every, clock_seconds / speed))
 
 
 def alert_jobs(runtime: Runtime) -> list[Job]:
@@ -159,7 +164,10 @@ def alert_jobs(runtime: Runtime) -> list[Job]:
             return
         await sender.drain(max_seconds=30)
 
-    return [Job("alerts-expand", 1.0, expand_alerts), Job("alerts-send", 1.0, send_alerts)]
+    # On a drill clock a second of latency is an hour (--speed 3600): a leader escalation due 1 h
+    # before the deadline must not arrive after it, so both run every 10 clock minutes there.
+    every = drill_every(runtime, 1.0, clock_seconds=600.0, floor=0.1)
+    return [Job("alerts-expand", every, expand_alerts), Job("alerts-send", every, send_alerts)]
 
 
 def pipeline_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
