@@ -1,16 +1,137 @@
-"""`yuqing user`: not built yet (see the project's issue 8)."""
+"""`yuqing user`: web UI users and API tokens from the command line (CONTRACT.md).
+
+    yuqing user add NAME --role officer|supervisor|admin [--password-file F]
+                         [--display-name N] [--body-locality PATH [--body-sector CODE]]
+    yuqing user list
+    yuqing user disable NAME
+    yuqing user password NAME [--password-file F]
+    yuqing user token NAME [--token-name LABEL]      # prints the new API token once
+
+The password comes from `--password-file` (first line), else from standard
+input when it is not a terminal (first line), else it is asked twice without
+echo. Why never a `--password` option: command lines end up in shell history
+and in `ps` output.
+"""
 
 from __future__ import annotations
 
+import getpass
 import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from responders.directory import build_directory
+
+from ..clock import SystemClock
+from ..db import make_engine, upgrade
+from ..tables import User
+from ..web.accounts import ROLES, AccountError, create_user, issue_token, set_password
+from .common import add_config_option, load_or_explain
 
 
 def register(sub) -> None:
-    p = sub.add_parser("user", help="(not built yet)")
-    p.add_argument("rest", nargs="*")
+    p = sub.add_parser("user", help="manage web UI users and API tokens")
+    actions = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="create a web UI user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--password-file", metavar="F", help="read the password from the first line of F")
+    add.add_argument("--display-name", default=None)
+    add.add_argument("--body-locality", default=None, metavar="PATH",
+                     help="liaison account: only cases of this locality's body (full path, e.g. 山西省晋中市太谷区)")
+    add.add_argument("--body-sector", default=None, metavar="CODE", help="liaison account: the body's sector code")
+    add_config_option(add)
+
+    lst = actions.add_parser("list", help="list users")
+    add_config_option(lst)
+
+    dis = actions.add_parser("disable", help="disable a user (ends their sessions)")
+    dis.add_argument("name")
+    add_config_option(dis)
+
+    pw = actions.add_parser("password", help="set a user's password (ends their sessions)")
+    pw.add_argument("name")
+    pw.add_argument("--password-file", metavar="F")
+    add_config_option(pw)
+
+    tok = actions.add_parser("token", help="issue an API bearer token for a user (printed once)")
+    tok.add_argument("name")
+    tok.add_argument("--token-name", default="cli", help="what the token is for")
+    add_config_option(tok)
+
     p.set_defaults(handler=run)
 
 
+def read_password(password_file: str | None, *, stdin=None) -> str:
+    """Return the password from the file, piped standard input, or an interactive prompt (asked twice)."""
+    stdin = stdin or sys.stdin
+    if password_file:
+        lines = Path(password_file).read_text(encoding="utf-8").splitlines()
+        return lines[0] if lines else ""
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("密码: ")
+    if getpass.getpass("再输入一次: ") != first:
+        raise AccountError("两次输入的密码不一致")
+    return first
+
+
 def run(args) -> int:
-    print("yuqing user: not built yet", file=sys.stderr)
-    return 3
+    config, _ = load_or_explain(args.config)
+    engine = make_engine(config.database_url())
+    upgrade(engine)
+    now = SystemClock().now()
+    try:
+        with Session(engine) as session:
+            return _run(args, session, now, config)
+    except AccountError as e:
+        print(f"yuqing user {args.user_command}: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"yuqing user {args.user_command}: cannot read {e.filename}: {e.strerror}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
+def _find(session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None:
+        raise AccountError(f"没有用户 {name}")
+    return user
+
+
+def _run(args, session: Session, now, config) -> int:
+    command = args.user_command
+    if command == "add":
+        if args.body_locality:
+            if args.body_locality not in build_directory(config.directory).localities:
+                raise AccountError(f"未知地区 {args.body_locality}（请使用完整路径，如 山西省晋中市太谷区）")
+        user = create_user(session, now, username=args.name, password=read_password(args.password_file),
+                           role=args.role, display_name=args.display_name, body_locality=args.body_locality,
+                           body_sector=args.body_sector)
+        session.commit()
+        print(f"user {user.username} created (role {user.role})")
+    elif command == "list":
+        for user in session.exec(select(User).order_by(User.username)):
+            scope = f" {user.body_locality} {user.body_sector or ''}".rstrip() if user.body_locality else ""
+            print(f"{user.username}\t{user.role}{' (disabled)' if user.disabled else ''}{scope}")
+    elif command == "disable":
+        user = _find(session, args.name)
+        user.disabled = True
+        session.add(user)
+        session.commit()
+        print(f"user {user.username} disabled")
+    elif command == "password":
+        user = _find(session, args.name)
+        set_password(session, user, read_password(args.password_file))
+        session.commit()
+        print(f"password of {user.username} changed")
+    elif command == "token":
+        user = _find(session, args.name)
+        _, token = issue_token(session, now, user=user, name=args.token_name)
+        session.commit()
+        print(token)
+    return 0
