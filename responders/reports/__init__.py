@@ -23,9 +23,9 @@ __all__ = [
 ]
 
 from .render_csv import render_csv  # noqa: E402
-from .render_html import render_html, report_charts  # noqa: E402
+from .render_html import render_html, render_html_body, report_charts, report_css  # noqa: E402
 from .render_json import render_json, report_data  # noqa: E402
 from .render_md import render_markdown  # noqa: E402
 
 RENDERERS = {"html": render_html, "md": render_markdown, "csv": render_csv, "json": render_json}
-__all__ += ["render_csv", "render_html", "report_charts", "render_json", "report_data", "render_markdown", "RENDERERS"]
+__all__ += ["render_csv", "render_html", "render_html_body", "report_css", "report_charts", "render_json", "report_data", "render_markdown", "RENDERERS"]

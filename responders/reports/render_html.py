@@ -15,7 +15,7 @@ from .charts import count_columns, histogram, rate_bars
 from .figures import Report
 from .view import report_context
 
-__all__ = ["render_html", "report_charts"]
+__all__ = ["render_html", "render_html_body", "report_charts", "report_css"]
 
 
 def report_charts(report: Report) -> dict[str, Markup]:
@@ -35,7 +35,22 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(report: Report) -> str:
+def _render(report: Report, template: str) -> str:
     context = report_context(report)
     context["charts"] = report_charts(report)
-    return _environment().get_template("report.html.j2").render(context)
+    return _environment().get_template(template).render(context)
+
+
+def render_html(report: Report) -> str:
+    """Return the standalone page (styles inline)."""
+    return _render(report, "report.html.j2")
+
+
+def render_html_body(report: Report) -> Markup:
+    """Return the report as one ``<div class="yq-report">`` for embedding in another page (styles: `report_css`)."""
+    return Markup(_render(report, "report_body.html.j2"))
+
+
+def report_css() -> str:
+    """Return the report's stylesheet (every rule scoped to ``.yq-report``, plus the A4 ``@page``)."""
+    return _environment().loader.get_source(_environment(), "report.css")[0]

@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ..demo import web as demo_web
 from ..runtime import Runtime
-from . import admin, api, casework, health, info, login, pages
+from . import admin, api, casework, health, info, login, pages, reports
 from .deps import LoginRequired
 from .rendering import Renderer
 from .security import SESSION_SECONDS, SecurityHeaders, secure_cookies
@@ -47,6 +47,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(info.router)
     app.include_router(admin.router)
     app.include_router(api.router)
+    app.include_router(reports.router)     # the 通报 (issue 9)
     if runtime.config.demo is not None:    # demo and drill deployments only (yuqing demo / yuqing drill)
         app.include_router(demo_web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
