@@ -51,7 +51,7 @@ _DEPT_SECTOR = (
     ("能源", "energy"), ("司法", "justice"), ("退役", "veterans"), ("商务", "commerce"), ("工", "industry"),
     ("政府办", "government_office"), ("人民政府办", "government_office"), ("宣传", "propaganda"), ("网信", "cyberspace"),
 )
-_DRAFTING = re.compile(r"^.{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
+_DRAFTING = re.compile(r".{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
 
 
 @dataclass(frozen=True)
