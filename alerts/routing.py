@@ -186,7 +186,7 @@ def plan_messages(ctx: RoutingContext, *, kind: str, payload: dict[str, Any], re
     for channel in ctx.channels:
         if channel.disabled or not channel.bodies or not channel.takes(kind):
             continue
-        if not any(body_matches(channel.bodies, b) for b in bodies):
+        if "*" not in channel.bodies and not any(body_matches(channel.bodies, b) for b in bodies):
             continue
         members = [r for r in recipients if body_matches(channel.bodies, _body_of(r))]
         mentions = _mentions_for(channel.kind, members) if getattr(channel, "mentions", False) else Mentions()

@@ -201,8 +201,9 @@ class Sender:
             while True:
                 started = self.step()
                 total += started
-                self.flush()
-                if (not started and not self._tasks) or self.timer() >= deadline:
+                # Outcomes can add rows (a fallback, a retry due at once): one more pass after writing any.
+                flushed = self.flush()
+                if (not started and not self._tasks and not flushed) or self.timer() >= deadline:
                     break
                 await self._pause(poll)
         finally:
