@@ -112,7 +112,9 @@ def poll_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
         if report.polled:
             runtime.health.details["last_poll"] = f"{now.isoformat()} {report.polled} sources, {report.new_items} new items"
         if report.new_items:
-            await asyncio.to_thread(after, now)
+            # A fresh `now`: cases open when they are opened, not when the poll began (on a drill clock
+            # at --speed 3600 the second a poll takes is an hour of every new clock).
+            await asyncio.to_thread(after, runtime.clock.now())
 
     return poll_sources
 

@@ -123,7 +123,16 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
         _table("[web]", {"host": "127.0.0.1", "port": web_port, "base_url": base_url}),
         _table("[monitor]", {"keep_everything": False}),
         _table("[directory]", {"include": str(directory)}),
-        _table("[alerts]", {"deliver_drills": True, "base_url": base_url}),
+        # claim_timeout is read on the drill clock: the default 2 min would be 33 ms of wall time at --speed 3600,
+        # and a message still being sent would be claimed and sent again. 240 h is 4 wall minutes there.
+        _table("[alerts]", {"deliver_drills": True, "base_url": base_url, "claim_timeout": "240h"}),
+        # Why case_opened and not first_seen (the production default): at --speed 3600 the wall-clock second
+        # or two between polling an item and opening its case is hours on the clock; a drill should show the
+        # ladder of a case from its opening, not one that starts hours late.
+        _table("[clocks]", {"start": "case_opened"}),
+        # Repeats every 30 min to 1 h (the defaults) are two per wall second at --speed 3600: a flood that
+        # would hide the ladder. Every 12 h still shows a repeat on the 48 h clocks.
+        _table("[clocks.ladder.repeat]", {"opened": "12h", "reminder": "12h", "leader": "12h", "overdue": "12h"}),
         _table("[demo]", {"outbox": "outbox.jsonl", "scenario": scenario.name, "feeds_url": feeds_url}),
     ]
     for source in scenario_sources(scenario, feeds_url, poll_interval=poll_interval):
@@ -156,7 +165,8 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
             "accept_drills": True, "rate_limits": generous}),
         _table("[[channels]]", {
             "name": "省级指挥平台", "kind": "webhook", "url": f"{feeds_url}/webhook/yuqing",
-            "secret": secrets_.webhook_secret, "bodies": ["*"], "accept_drills": True}),
+            "secret": secrets_.webhook_secret, "bodies": ["*"], "kinds": ["leader", "overdue", "confirmed", "report"],
+            "accept_drills": True}),
     ]
     return "\n".join(parts)
 

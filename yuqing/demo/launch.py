@@ -124,6 +124,9 @@ def launch(prepared: Prepared, *, scenario: Scenario, config_text: str, accounts
     upgrade(runtime.engine)
     with Session(runtime.engine) as session:
         token = create_demo_admin(session, runtime.clock.now(), password=password)
+    # Build the directory and the judgement rules now, before the scenario's clock starts: built lazily by
+    # the first poll, their seconds of loading would be hours of a drill at --speed 3600.
+    runtime.directory, runtime.judge
     line = f"demo: http://{LOOPBACK}:{prepared.web_port} user={DEMO_USER} password={password} token={token}"
     logger.info("%s state folder %s (config.toml, yuqing.db, outbox.jsonl); scenario %s at speed x%g",
                 command, prepared.state, scenario.name, speed)
