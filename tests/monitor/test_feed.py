@@ -242,3 +242,30 @@ def test_failures_back_off_exponentially_and_success_resets(httpserver, poller, 
     serve(httpserver, "/flaky", FakeFeed().item(1).rss())
     poller.poll()
     assert poller.source().consecutive_failures == 0 and poller.source().last_status == "ok"
+
+
+def test_raw_markup_elements_inside_titles_are_reduced_to_text(httpserver, poller):
+    feed = FakeFeed().item(1, title="太谷<script>alert(1)</script><b>停水</b>", description="正文")
+    poller.add(url=serve(httpserver, "/raw", feed.rss(raw_titles=True)))
+    poller.poll()
+    assert poller.items()[0].title == "太谷停水"
+
+
+def test_atom_and_rss_1_0_feeds_are_read(httpserver, poller):
+    atom = ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+            '<entry><id>tag:a,2026:1</id><title type="html">&lt;b&gt;平遥&lt;/b&gt;停暖</title>'
+            '<link rel="alternate" href="https://a.example/1"/><updated>2026-11-20T08:00:00+08:00</updated>'
+            '<content type="html">&lt;p&gt;居民投诉&lt;/p&gt;</content><author><name>甲</name></author></entry></feed>')
+    rdf = ('<?xml version="1.0" encoding="utf-8"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+           'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel rdf:about="https://r.example/">'
+           '<title>R</title><link>https://r.example/</link><description>d</description></channel>'
+           '<item rdf:about="https://r.example/1"><title>太谷停水</title><link>https://r.example/1</link>'
+           '<description>正文</description><dc:date>2026-11-20T07:00:00+08:00</dc:date></item></rdf:RDF>')
+    poller.add("atom", url=serve(httpserver, "/atom", atom.encode(), content_type="application/atom+xml"))
+    poller.add("rdf", url=serve(httpserver, "/rdf", rdf.encode(), content_type="application/rdf+xml"))
+    poller.poll()
+    a, r = poller.items("atom")[0], poller.items("rdf")[0]
+    assert (a.external_id, a.title, a.text, a.url, a.author) == ("tag:a,2026:1", "平遥停暖", "居民投诉", "https://a.example/1", "甲")
+    assert a.published_at.isoformat() == "2026-11-20T00:00:00+00:00"
+    assert (r.title, r.url) == ("太谷停水", "https://r.example/1")
+    assert r.published_at.isoformat() == "2026-11-19T23:00:00+00:00"
