@@ -60,7 +60,7 @@ def test_tokens_are_stored_only_as_sha256(users, token_of, engine):
 
 def test_the_openapi_document_needs_no_token_and_lists_the_modes(api):
     doc = api.get("/api/openapi.json").json()
-    assert set(doc["paths"]) == {"/api/cases", "/api/cases/{case_id}", "/api/cases/{case_id}/ack",
+    assert set(doc["paths"]) >= {"/api/cases", "/api/cases/{case_id}", "/api/cases/{case_id}/ack",
                                  "/api/cases/{case_id}/responses", "/api/items"}
     modes = doc["components"]["schemas"]["ResponseMode"]
     assert "press_conference" in modes["enum"] and "新闻发布会" in modes["description"]
@@ -195,5 +195,5 @@ def test_a_liaison_token_cannot_push(api, users, token_of, push_source):
     assert api.post("/api/items", headers=auth(token_of("liaison")), json={"id": "a", "text": "b"}).status_code == 403
 
 
-def test_a_body_that_is_not_a_record_is_422(api, users, token_of, push_source):
-    assert api.post("/api/items", headers=auth(token_of("officer")), json="text").status_code == 422
+def test_a_body_that_is_not_a_record_is_400(api, users, token_of, push_source):
+    assert api.post("/api/items", headers=auth(token_of("officer")), json="text").status_code == 400

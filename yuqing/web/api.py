@@ -177,7 +177,7 @@ _PUSH_BODY = {"requestBody": {"required": True, "content": {"application/json": 
              responses={401: ERRORS[401], 403: {"description": "the token's user may not push"},
                         409: {"description": "no enabled push source of that name"},
                         413: {"description": "too many records in one request"},
-                        422: {"description": "the body is neither a record nor a list"}})
+                        400: {"description": "the body is neither a record nor a list"}})
 def push_items(request: Request, records: Any = Body(...),
                source: str | None = Query(None, max_length=200, description="push source name (default: the first)"),
                user: User = Depends(api_user), session: Session = Depends(db)):
@@ -190,7 +190,7 @@ def push_items(request: Request, records: Any = Body(...),
     """
     require(user, "push_items")
     if not isinstance(records, (dict, list)):
-        raise HTTPException(422, "请求体须是一条记录（JSON 对象）或记录数组")
+        raise HTTPException(400, "请求体须是一条记录（JSON 对象）或记录数组")
     runtime = runtime_of(request)
     name = source or default_push_source(runtime)
     if name is None:
