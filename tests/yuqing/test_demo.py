@@ -1,4 +1,4 @@
-"""`yuqing demo` end to end: a real subprocess at --speed 3600, read through the outbox and the API.
+"""`yuqing demo` end to end: a real subprocess at high speed, read through the outbox and the API.
 
 What a newcomer must see within three minutes (issue 10): cases opened and assigned,
 the opening messages, reminders, the leader escalation before the 5 h deadline, an
@@ -26,6 +26,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^demo: (http://127\.0\.0\.1:\d+) user=(\S+) password=(\S+) token=(\S+)$")
 NEWCOMER_PATIENCE = 180.0        # seconds of wall time (issue 10: "within three minutes")
+# Why 1200 and not the 3600 a newcomer uses: at 3600 the leader escalation has one wall second between
+# firing and the deadline, and `make test` runs this next to the whole suite on two cores; 1200 gives it
+# three, and the whole cycle still takes well under a minute. README "Demo and drills" shows 3600.
+SPEED = 1200
 ORDER = ("opened", "reminder", "leader", "overdue")
 
 pytestmark = pytest.mark.slow
@@ -94,7 +98,7 @@ def _first(outbox: list[dict], case_id: str, kind: str) -> dict | None:
 
 def test_the_demo_plays_the_whole_response_cycle_within_three_minutes(tmp_path):
     started = time.monotonic()
-    demo = Demo(tmp_path, speed=3600)
+    demo = Demo(tmp_path, speed=SPEED)
     try:
         # 1. The mine explosion becomes a major-emergency case whose whole ladder fires in order.
         major, outbox = None, []

@@ -148,7 +148,7 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
         _table("[[channels]]", {
             "name": "省政府办公厅值班邮箱", "kind": "email", "host": "127.0.0.1", "port": smtp_port, "security": "none",
             "sender": "舆情值班（演练） <yuqing-demo@localhost>", "to": ["zhiban@shanxi.example.org"],
-            "bodies": ["山西省/government_office"], "accept_drills": True}),
+            "bodies": ["山西省/government_office"], "kinds": ["overdue", "report"], "accept_drills": True}),
         _table("[[channels]]", {
             "name": "乡宁县应急工作群", "kind": "wecom", "url": f"{feeds_url}/cgi-bin/webhook/send",
             "key": secrets_.wecom_key, "bodies": ["山西省临汾市乡宁县/*", "山西省临汾市/emergency"],
