@@ -27,7 +27,7 @@ BANDS = 16
 ROWS = PERMUTATIONS // BANDS
 NEAR_JACCARD = 0.5
 MIN_SHINGLE_CHARS = 12          # shorter texts (a bare "通知") carry no near-duplicate signal
-MAX_SHINGLE_CHARS = 240         # the headline and the lead carry the story; the rest only costs time
+MAX_SHINGLE_CHARS = 160         # the headline and the lead carry the story; the rest only costs time
 _K1, _K2, _K3, _K4 = np.uint32(0x9E3779B1), np.uint32(0x85EBCA77), np.uint32(0xC2B2AE3D), np.uint32(0x27D4EB2F)
 _S15, _S13 = np.uint32(15), np.uint32(13)
 # Fixed permutation parameters: signatures are stored, so they must never change between runs.
