@@ -101,7 +101,8 @@ class Judge:
         hits = self.lexicon.scan(text)
         places = self.gazetteer.find(text, folded=True)
         sentiment = lexicon_score(hits, self.lexicon.negators)
-        figures = read_figures(text)
+        # Casualty figures only matter for emergencies: read them only when an incident term is present.
+        figures = read_figures(text) if ("emergency_disaster", "incident") in hits.crit else read_figures("")
         signal_points, signal_reasons = self._signals(item, text)
         rationale: list[str] = []
 

@@ -26,8 +26,10 @@ def lexicon_score(hits, negators: tuple[str, ...]) -> float:
     """Return 0..1 (0 negative) from the sentiment terms in `hits`; 0.5 when none."""
     pos = neg = 0.0
     text = hits.text
+    last = {n[-1] for n in negators}      # a cheap first test before the prefix checks
     for start, term, weight in hits.sentiment:
-        flipped = any(text.startswith(n, start - len(n)) for n in negators if start >= len(n))
+        flipped = start > 0 and text[start - 1] in last and any(
+            text.startswith(n, start - len(n)) for n in negators if start >= len(n))
         value = -weight if flipped else weight
         if value > 0:
             pos += value
