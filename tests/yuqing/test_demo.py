@@ -147,7 +147,19 @@ def test_the_demo_plays_the_whole_response_cycle_within_three_minutes(tmp_path):
         clock = next(c for c in demo.http.get(f"/api/cases/{answered}").json()["clocks"] if c["kind"] == kind)
         assert clock["status"] == "met" and clock["stopped_at"] is not None
 
-        # 3. Ordinary news and exercise reports never became cases.
+        # 3. The printed login works, and the 演练消息 page shows the outbox with links to the cases.
+        assert httpx.get(f"{demo.url}/demo/outbox").status_code in (302, 303)       # pages need a sign-in
+        with httpx.Client(base_url=demo.url, timeout=10) as browser:
+            form = browser.get("/login").text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+            signed_in = browser.post("/login", data={"username": demo.user, "password": demo.password,
+                                                      "csrf_token": csrf})
+            assert signed_in.status_code in (302, 303), signed_in.text[:300]
+            page = browser.get("/demo/outbox")
+            assert page.status_code == 200 and "演练消息" in page.text and f'href="/cases/{case_id}"' in page.text
+            assert "【演练】" in browser.get("/").text
+
+        # 4. Ordinary news and exercise reports never became cases.
         titles = [c["title"] for c in demo.cases()]
         assert not any("应急演练" in t or "救援演练" in t or "男篮" in t for t in titles), titles
         assert time.monotonic() - started < NEWCOMER_PATIENCE
