@@ -66,15 +66,34 @@ FILLER = ["记者从相关部门了解到，", "据现场群众介绍，", "截�
 FILLER_TAIL = ["事件后续进展本网将持续关注。", "相关情况仍在进一步核实中。", "希望有关部门尽快给出答复。", "此事在网上引发广泛讨论。"]
 
 
+def _corpus() -> str:
+    """Return real Chinese prose to cut paragraphs from: the shared seed documents (government texts).
+
+    Why: templated filler makes every story of a topic near-identical, which
+    is neither realistic nor a fair test of near-duplicate merging. Without
+    the seeds (outside a full checkout) the templates alone are used.
+    """
+    seeds = ROOT.parent / "shared" / "seeds"
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))) if seeds.is_dir() else ""
+    return "".join(text.split())
+
+
+CORPUS = _corpus()
+
+
 def make_story(rng: random.Random, number: int) -> tuple[str, str]:
-    """Return (headline, HTML body) of one realistic item."""
+    """Return (headline, HTML body) of one realistic item: a 民生 lead and two paragraphs of real prose."""
     _topic, title, body = rng.choice(TOPICS)
     place = rng.choice(PLACES)
     fields = {"p": place, "n": rng.randint(2, 60), "d": rng.randint(2, 48)}
     headline = title.format(**fields) + ("" if rng.random() < 0.6 else f"（第{number}期）")
-    paragraphs = [body.format(**fields)]
-    for _ in range(rng.randint(2, 4)):
-        paragraphs.append(rng.choice(FILLER) + rng.choice([t[2] for t in TOPICS]).format(**fields) + rng.choice(FILLER_TAIL))
+    paragraphs = [rng.choice(FILLER) + body.format(**fields) + rng.choice(FILLER_TAIL)]
+    for _ in range(2):
+        if len(CORPUS) > 1000:
+            start = rng.randrange(len(CORPUS) - 400)
+            paragraphs.append(CORPUS[start:start + rng.randint(120, 300)])
+        else:
+            paragraphs.append(rng.choice(FILLER) + rng.choice([t[2] for t in TOPICS]).format(**fields))
     html = "".join(f"<p>{p}</p>" for p in paragraphs)
     html = html.replace("，", "，<b>", 1).replace("。", "</b>。", 1) + f'<p><a href="https://m.example.cn/s/{number}">原文链接</a></p>'
     return headline, html

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlmodel import Session
 
 from .entries import NormalItem
@@ -168,9 +168,17 @@ def refresh_event_stats(session: Session, now: datetime, event_ids: Iterable[int
                 "heat": heat_score(item_count=count, source_count=sources, growth_per_hour=growth),
                 "needs_judgement": True if grew is None or event_id in grew else None,
             })
+    table = Event.__table__
+    stats = ("item_count", "source_count", "first_seen_at", "first_published_at", "last_seen_at", "growth_per_hour", "heat")
     judged = [u for u in updates if u["needs_judgement"]]
-    unchanged = [{k: v for k, v in u.items() if k != "needs_judgement"} for u in updates if not u["needs_judgement"]]
-    if judged:
-        session.execute(update(Event), judged)
-    if unchanged:
-        session.execute(update(Event), unchanged)
+    unchanged = [u for u in updates if not u["needs_judgement"]]
+    # Core executemany by primary key (bound as "event_id": "id" is taken by the column).
+    for rows, flag in ((judged, True), (unchanged, False)):
+        if not rows:
+            continue
+        values = {name: bindparam(name) for name in stats}
+        if flag:
+            values["needs_judgement"] = True
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("event_id")).values(**values),
+            [{"event_id": u["id"], **{name: u[name] for name in stats}} for u in rows])

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from .entries import NormalItem, RawEntry, normalise_entry
@@ -27,6 +27,8 @@ from .models import Event, Item, Source
 from .schemes import Matcher
 
 logger = logging.getLogger(__name__)
+
+EVENT, ITEM = Event.__table__, Item.__table__
 
 __all__ = ["StoreResult", "store_entries"]
 
@@ -138,8 +140,10 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
         rows.append((item, ref, schemes))
 
     if new_events:
-        ids = session.scalars(
-            insert(Event).returning(Event.id, sort_by_parameter_order=True),
+        # Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping
+        # cost more than the SQL itself here.
+        ids = session.connection().scalars(
+            insert(EVENT).returning(EVENT.c.id, sort_by_parameter_order=True),
             [{
                 "title": item.title, "first_seen_at": now, "first_published_at": item.published_at, "last_seen_at": now,
                 "item_count": 0, "source_count": 0, "growth_per_hour": 0.0, "heat": 0.0,
@@ -151,7 +155,7 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
             result.events_created.add(event_id)
 
     if rows:
-        session.execute(insert(Item), [{
+        session.connection().execute(insert(ITEM), [{
             "source_id": source.id, "external_id": item.external_id, "event_id": ref.id if ref else None,
             "title": item.title, "text": item.text, "original_title": item.original_title,
             "original_text": item.original_text, "url": item.url, "canonical_url": item.canonical_url,
@@ -172,7 +176,9 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
             if ref.id in grown and not names <= set(current.get(ref.id) or []):
                 changes.append({"id": ref.id, "matched_schemes": sorted(set(current.get(ref.id) or []) | names)})
         if changes:
-            session.execute(update(Event), changes)
+            session.connection().execute(
+                update(EVENT).where(EVENT.c.id == bindparam("event_id")).values(matched_schemes=bindparam("schemes")),
+                [{"event_id": c["id"], "schemes": c["matched_schemes"]} for c in changes])
     if result.events:
         refresh_event_stats(session, now, result.events)
     logger.debug("source %s: %d entries, %d new, %d duplicate, %d rejected, %d events new, %d grown",
