@@ -27,6 +27,7 @@ from .config import JudgementConfig
 from .gazetteer import DATA_DIR, Gazetteer
 from .lexicon import Hits, Lexicon, load_documents
 from .sentiment import lexicon_score, snownlp_score
+from .numerals import parse_number
 from .severity import SeverityRules, read_figures
 from .textfold import fold
 
@@ -203,7 +204,8 @@ class Judge:
                 groups_hit.update(crit.requires)  # a pattern states the whole condition
                 terms.append(m.group(0)[:20])
         if name == "emergency_disaster" and groups_hit and (figures.deaths or figures.injured or figures.serious
-                                                             or figures.trapped or figures.missing):
+                                                             or figures.trapped or figures.missing
+                                                             or figures.cases or figures.poisoned):
             total += 1        # a casualty figure is evidence that something actually happened
             terms.append("伤亡人数")
         fired = all(g in groups_hit for g in crit.requires) and total >= crit.threshold
@@ -248,15 +250,7 @@ class Judge:
         """Return impact points from metrics (given or written in the text) and event signals, with reasons."""
         sig = self.lexicon.signals
         points, reasons = 0, []
-        views = item.views or 0
-        reposts = item.reposts or 0
-        for m in self._metric_re.finditer(text):
-            value = float(m.group(1)) * {"万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}.get(m.group(2) or "", 1)
-            word = m.group(0)
-            if "转发" in word:
-                reposts = max(reposts, int(value))
-            else:
-                views = max(views, int(value))
+        views, reposts = self._text_metrics(item, text)
 
         def ladder(name: str, value: float, label: str):
             nonlocal points
@@ -280,14 +274,30 @@ class Judge:
             reasons.append(f"“{m.group(0)}”（+1）")
         return points, reasons
 
+    def _text_metrics(self, item: ItemInput, text: str) -> tuple[int, int]:
+        """Return (views, reposts): the larger of the metrics given and those written in the text (阅读量超10万, 破亿)."""
+        views, reposts = item.views or 0, item.reposts or 0
+        for m in self._metric_re.finditer(text):
+            number, unit = m.group(1), m.group(2) or ""
+            if not number and not unit:
+                continue
+            base = (parse_number(number) or 0) if number else 1           # 破亿: the unit alone
+            value = int(float(base) * {"万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000}.get(unit, 1))
+            if "转发" in m.group(0):
+                reposts = max(reposts, value)
+            else:
+                views = max(views, value)
+        return views, reposts
+
     def _especially_major(self, item: ItemInput, text: str, signal_points: int) -> tuple[bool, str]:
         e = self.lexicon.especially
         if not e:
             return False, ""
-        if item.views and item.views >= e.get("views", 10**12):
-            return True, f"阅读量{item.views}"
-        if item.reposts and item.reposts >= e.get("reposts", 10**12):
-            return True, f"转发量{item.reposts}"
+        views, reposts = self._text_metrics(item, text)
+        if views >= e.get("views", 10**12):
+            return True, f"阅读量{views:,}"
+        if reposts >= e.get("reposts", 10**12):
+            return True, f"转发量{reposts:,}"
         if item.source_count >= e.get("sources", 10**6):
             return True, f"{item.source_count}个来源报道"
         found = [t for t in e.get("terms", []) if t in text]
