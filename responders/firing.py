@@ -63,7 +63,7 @@ class BatchResult:
     failed: int = 0
     lost: int = 0            # claimed by another process first
     max_late_seconds: float = 0.0
-    event_ids: list[int] = field(default_factory=list)
+    step_ids: list[int] = field(default_factory=list)
 
 
 def next_due_at(session: Session) -> datetime | None:
@@ -205,12 +205,16 @@ def fire_batch(session: Session, now: datetime, *, directory: Directory, config:
     session.commit()
 
     result.fired = len(fired)
+    result.step_ids = [f["row"].id for f in fired]
     result.failed = len(failures)
     result.max_late_seconds = max((f["late"] for f in fired), default=0.0)
-    for f in fired:
+    late = [f for f in fired if f["late"] >= 60]
+    for f in late[:10]:
         r = f["row"]
-        if f["late"] >= 60:
-            logger.warning("case %s %s %s fired %.0fs late", r.case_id, r.clock_kind, r.step, f["late"])
+        logger.warning("case %s %s %s fired %.0fs late", r.case_id, r.clock_kind, r.step, f["late"])
+    if len(late) > 10:
+        logger.warning("%d more clock steps fired late (catch-up after downtime?), up to %.0fs", len(late) - 10,
+                       max(f["late"] for f in late))
     if fired:
         logger.info("fired %d clock steps (%d cancelled, %d failed, %d taken by another process, max %.1fs late)",
                     result.fired, result.cancelled, result.failed, result.lost, result.max_late_seconds)
