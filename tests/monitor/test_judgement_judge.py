@@ -103,3 +103,13 @@ def test_the_dev_set_figures_stay_above_their_floors(judge):
     for name, (precision, recall, support) in ev.criteria.items():
         assert support >= 10, name
         assert precision >= 0.75 and recall >= 0.75, (name, precision, recall)
+
+
+def test_a_missing_or_broken_extension_file_is_a_config_problem_naming_the_key(tmp_path):
+    from monitor.judgement import judgement_problems
+
+    assert judgement_problems(JudgementConfig(lexicons=["nope.toml"]), tmp_path) == [
+        (("lexicons", 0), f"file not found: {tmp_path / 'nope.toml'}")]
+    (tmp_path / "bad.toml").write_text("[criteria\n", encoding="utf-8")
+    (problem,) = judgement_problems(JudgementConfig(lexicons=["bad.toml"]), tmp_path)
+    assert "bad.toml" in problem[1]
