@@ -8,7 +8,7 @@ from monitor.normalize import (
     MAX_TEXT_CHARS, canonical_url, content_hash, fold, html_to_text, parse_published, title_key, to_simplified,
 )
 
-NOW = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 5, 0, tzinfo=timezone.utc)
 
 
 def test_it_drops_scripts_styles_and_tags_but_keeps_inline_words_together():
@@ -36,6 +36,9 @@ def test_it_folds_traditional_to_simplified_and_leaves_simplified_untouched():
     pytest.param("2026年11月20日 08:30", datetime(2026, 11, 20, 0, 30, tzinfo=timezone.utc), id="chinese-form"),
     pytest.param("Fri, 20 Nov 2026 08:00:00 +0800", datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc), id="rfc822"),
     pytest.param("2026-11-19T23:00:00Z", datetime(2026, 11, 19, 23, 0, tzinfo=timezone.utc), id="iso-utc"),
+    pytest.param("Thu, 19 Nov 2026 20:00:00 -0300", datetime(2026, 11, 19, 23, 0, tzinfo=timezone.utc), id="rfc822-negative"),
+    pytest.param("19 Nov 2026 23:00 GMT", datetime(2026, 11, 19, 23, 0, tzinfo=timezone.utc), id="rfc822-gmt-no-weekday"),
+    pytest.param("Thu, 19 Nov 2026 23:00:00 EST", datetime(2026, 11, 20, 4, 0, tzinfo=timezone.utc), id="rfc822-named-zone"),
 ])
 def test_it_parses_publication_times_with_shanghai_as_default_zone(raw, expected):
     assert parse_published(raw, None, now=NOW) == (expected, None)
@@ -66,6 +69,8 @@ def test_unparseable_times_are_none():
     pytest.param("http://example.org/a?b=2&a=1", "http://example.org/a?a=1&b=2", id="sorted-query"),
     pytest.param("javascript:alert(1)", None, id="javascript"),
     pytest.param("/relative/path", None, id="relative"),
+    pytest.param("http://user:pw@example.org/a", None, id="credentials"),
+    pytest.param("http://Example.org:8080", "http://example.org:8080/", id="port-kept-path-added"),
 ])
 def test_canonical_urls_drop_tracking(url, expected):
     assert canonical_url(url) == expected
