@@ -130,9 +130,9 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
         # or two between polling an item and opening its case is hours on the clock; a drill should show the
         # ladder of a case from its opening, not one that starts hours late.
         _table("[clocks]", {"start": "case_opened"}),
-        # Repeats every 30 min to 1 h (the defaults) are two per wall second at --speed 3600: a flood that
-        # would hide the ladder. Every 12 h still shows a repeat on the 48 h clocks.
-        _table("[clocks.ladder.repeat]", {"opened": "12h", "reminder": "12h", "leader": "12h", "overdue": "12h"}),
+        # Repeats every 30 min to 1 h (the defaults) are two per wall second at --speed 3600, for every case: a
+        # flood that hides the ladder and slows the drill. "0s" turns them off; an overdue notice repeats daily.
+        _table("[clocks.ladder.repeat]", {"opened": "0s", "reminder": "0s", "leader": "0s", "overdue": "24h"}),
         _table("[demo]", {"outbox": "outbox.jsonl", "scenario": scenario.name, "feeds_url": feeds_url}),
     ]
     for source in scenario_sources(scenario, feeds_url, poll_interval=poll_interval):

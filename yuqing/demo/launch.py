@@ -6,9 +6,9 @@ config turned into a drill). Steps:
 1. `prepare`: a fresh state folder, the web port, and loopback sockets for the feed
    server and the mail sink (bound first, so their ports can go into the config);
 2. `launch`: write and load the config like any other (a mistake is reported by key),
-   migrate, create the demo admin and its API token, then run the feed server, the
-   sinks and `yuqing.daemon.Daemon` on a `ScaledClock(speed)` in one event loop, and
-   print exactly one line on stdout once the web UI answers:
+   migrate, create the demo admin and its API token, fork the feed server and the
+   sinks into a child process, run `yuqing.daemon.Daemon` on a `ScaledClock(speed)`,
+   and print exactly one line on stdout once the web UI answers:
    ``demo: http://127.0.0.1:PORT user=… password=… token=…``.
 """
 
@@ -17,10 +17,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import multiprocessing
+import os
+import signal
 import socket
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlmodel import Session
@@ -120,7 +125,8 @@ def launch(prepared: Prepared, *, scenario: Scenario, config_text: str, accounts
         return 2
     # One line per poll request would bury the drill's story at --speed 3600.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    runtime = Runtime(config, ScaledClock(speed), config_path=str(config_path))
+    origin, start = datetime.now(timezone.utc), time.monotonic()     # shared with the sinks' process
+    runtime = Runtime(config, ScaledClock(speed, origin=origin), config_path=str(config_path))
     upgrade(runtime.engine)
     with Session(runtime.engine) as session:
         token = create_demo_admin(session, runtime.clock.now(), password=password)
@@ -130,31 +136,74 @@ def launch(prepared: Prepared, *, scenario: Scenario, config_text: str, accounts
     line = f"demo: http://{LOOPBACK}:{prepared.web_port} user={DEMO_USER} password={password} token={token}"
     logger.info("%s state folder %s (config.toml, yuqing.db, outbox.jsonl); scenario %s at speed x%g",
                 command, prepared.state, scenario.name, speed)
-    return asyncio.run(_serve(runtime, scenario=scenario, accounts=accounts, line=line, prepared=prepared))
+    upstream = _start_upstream(runtime, scenario=scenario, accounts=accounts, prepared=prepared, start=start,
+                               origin=origin, speed=speed)
+    return asyncio.run(_serve(runtime, line=line, upstream=upstream))
 
 
-async def _serve(runtime: Runtime, *, scenario: Scenario, accounts: RobotAccounts, line: str,
-                 prepared: Prepared) -> int:
+def _upstream_process(prepared: Prepared, *, player: FeedPlayer, accounts: RobotAccounts, outbox_path: Path,
+                      origin: datetime, start: float, speed: float, parent: int, ready) -> None:
+    """Serve the feeds and sinks in a child process until the parent is gone or stops us.
+
+    Why a process of its own: the sinks parse every mail and robot request the daemon sends; in the
+    daemon's event loop they would compete with the very sender they measure, and at --speed 3600 a
+    wall second of queueing is an hour on the clocks. The child reads the same drill time as the
+    daemon: `origin` plus the monotonic seconds since `start`, times `speed`.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)        # Ctrl-C reaches the parent, which stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def now() -> datetime:
+        return origin + timedelta(seconds=(time.monotonic() - start) * speed)
+
+    async def serve() -> None:
+        outbox = Outbox(outbox_path, now=now, wall=SystemClock().now)
+        app = build_upstream_app(player, outbox, accounts, now=now)
+        upstream = await Upstream.start(app, outbox, http_sock=prepared.http_sock, smtp_sock=prepared.smtp_sock)
+        ready.set()
+        while os.getppid() == parent:
+            await asyncio.sleep(0.5)
+        await upstream.stop()
+
+    asyncio.run(serve())
+
+
+def _start_upstream(runtime: Runtime, *, scenario: Scenario, accounts: RobotAccounts, prepared: Prepared,
+                    start: float, origin: datetime, speed: float):
+    """Fork the feed server and sinks; return the process once they listen."""
+    player = FeedPlayer(scenario, origin=runtime.clock.now(), base_url=prepared.feeds_url)
+    runtime.engine.dispose()      # no database connection may cross the fork (SQLite's rule)
+    context = multiprocessing.get_context("fork")      # inherits the bound sockets and the loaded scenario
+    ready = context.Event()
+    process = context.Process(target=_upstream_process, name="yuqing-demo-upstream", daemon=True, kwargs=dict(
+        prepared=prepared, player=player, accounts=accounts,
+        outbox_path=runtime.config.state_path() / runtime.config.demo.outbox,
+        origin=origin, start=start, speed=speed, parent=os.getpid(), ready=ready))
+    process.start()
+    if not ready.wait(timeout=30):
+        process.terminate()
+        raise RuntimeError("the demo feed server and sinks did not start within 30 s")
+    logger.info("feeds and sinks on %s (mail smtp://%s:%d), process %d", prepared.feeds_url, LOOPBACK,
+                prepared.smtp_port, process.pid)
+    return process
+
+
+async def _serve(runtime: Runtime, *, line: str, upstream) -> int:
     from ..daemon import Daemon   # the web app and every stage: imported only once the config is good
 
-    now = runtime.clock.now
-    player = FeedPlayer(scenario, origin=now(), base_url=prepared.feeds_url)
-    outbox = Outbox(runtime.config.state_path() / runtime.config.demo.outbox, now=now, wall=SystemClock().now)
-    app = build_upstream_app(player, outbox, accounts, now=now)
-    upstream = await Upstream.start(app, outbox, http_sock=prepared.http_sock, smtp_sock=prepared.smtp_sock)
-    announce = asyncio.create_task(_announce(runtime, line, upstream))
+    announce = asyncio.create_task(_announce(runtime, line))
     try:
         return await Daemon(runtime).run()
     finally:
         announce.cancel()
-        await upstream.stop()
+        upstream.terminate()
+        upstream.join(timeout=5)
 
 
-async def _announce(runtime: Runtime, line: str, upstream: Upstream) -> None:
+async def _announce(runtime: Runtime, line: str) -> None:
     """Print the one stdout line once the web UI listens (the daemon sets health.web)."""
     while not runtime.health.web:
         await asyncio.sleep(0.05)
     print(line, flush=True)
-    logger.info("feeds %s/ ; outbox %s/api/demo/outbox and %s/demo/outbox ; mail sink smtp://%s:%d",
-                upstream.base_url, runtime.config.web.base_url, runtime.config.web.base_url, LOOPBACK,
-                upstream.smtp_port)
+    logger.info("outbox at %s/demo/outbox and %s/api/demo/outbox", runtime.config.web.base_url,
+                runtime.config.web.base_url)
