@@ -123,6 +123,7 @@ class Recipients:
         self.config = config
         self.zone = ZoneInfo(config.timezone)
         self._officers: dict[str, Person] = {}
+        self._cache: dict[tuple, list[dict[str, Any]]] = {}
         for people in directory.people_by_locality.values():
             for p in people:
                 if p.role == "officer":
@@ -153,7 +154,13 @@ class Recipients:
         still reaches someone who can act.
         """
         roles = self.config.ladder.recipients.get(step, ["officer"])
-        return self.for_roles(roles, responsible=responsible, especially_major=especially_major, at=at)
+        # A firing batch resolves many steps at one instant, often for the same bodies: resolve each
+        # (step, bodies, especially major) once per batch.
+        key = (step, bool(especially_major), at, _bodies_key(responsible))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.for_roles(roles, responsible=responsible, especially_major=especially_major, at=at)
+        return found
 
     def for_roles(self, roles, *, responsible: dict, especially_major: bool, at: datetime) -> list[dict[str, Any]]:
         d = self.directory
@@ -195,6 +202,17 @@ class Recipients:
                 seen.add(ident)
                 out.append(person_record(p))
         return out
+
+
+def _bodies_key(responsible: dict) -> tuple:
+    def keys(records):
+        return tuple(_key(b) for b in records or () if isinstance(b, dict))
+    first = responsible.get("first")
+    if first is not None and not isinstance(first, list):
+        raise ValueError(f"responsible.first is not a list: {first!r}")
+    lead = responsible.get("lead")
+    return (keys(first), _key(lead) if isinstance(lead, dict) else None, keys(responsible.get("coordinators")),
+            len(first or ()))
 
 
 def _key(body: dict | None) -> tuple[str, str] | None:
