@@ -161,13 +161,16 @@ def bench_ingest(folder: Path, workdir: Path, total: int) -> dict:
     ingest_cpu = time.process_time() - cpu
     runtime = Runtime(config, FakeClock(NOW), engine=engine)
     started2 = time.perf_counter()
+    cpu2 = time.process_time()
     with Session(engine) as session:
         after = after_ingest(session, NOW, runtime)
     after_seconds = time.perf_counter() - started2
+    after_cpu = time.process_time() - cpu2
     engine.dispose()
     assert report.items == total, (report.items, total)
     return {"items": report.items, "new_items": report.new_items, "events": len(report.events),
-            "ingest_seconds": ingest_seconds, "ingest_cpu": ingest_cpu, "after_seconds": after_seconds, "after": after}
+            "ingest_seconds": ingest_seconds, "ingest_cpu": ingest_cpu, "after_seconds": after_seconds,
+            "after_cpu": after_cpu, "after": after}
 
 
 def bench_naive(folder: Path, workdir: Path, feeds: int) -> dict:
@@ -181,7 +184,9 @@ def bench_naive(folder: Path, workdir: Path, feeds: int) -> dict:
     engine = fresh_engine(workdir / "naive.db")
     files = sorted(folder.iterdir())[:feeds]
     count = 0
+    SnowNLP("预热：加载模型不计入时间。").sentiments      # the one-time model load is not charged to the baseline
     started = time.perf_counter()
+    cpu = time.process_time()
     with Session(engine) as session:
         for path in files:
             source = Source(name=path.name, kind="file", created_at=NOW)
@@ -197,8 +202,9 @@ def bench_naive(folder: Path, workdir: Path, feeds: int) -> dict:
                 session.commit()
                 count += 1
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
     engine.dispose()
-    return {"items": count, "seconds": seconds}
+    return {"items": count, "seconds": seconds, "cpu": cpu_seconds}
 
 
 # --- polling -------------------------------------------------------------------------------------
@@ -282,7 +288,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="bench.ingest")
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
-    parser.add_argument("--naive-feeds", type=int, default=20, help="files the naive pipeline runs over")
+    parser.add_argument("--naive-feeds", type=int, default=4, help="files the naive pipeline runs over")
     parser.add_argument("--poll-feeds", type=int, default=5000)
     parser.add_argument("--poll-items", type=int, default=10, help="items per polled feed")
     parser.add_argument("--skip-poll", action="store_true")
@@ -302,18 +308,23 @@ def main(argv=None) -> int:
         total = write_feeds(folder, feeds=args.feeds, items=args.items)
         print(f"wrote {args.feeds} feeds x {args.items} items = {total} items")
         ours = bench_ingest(folder, workdir, total)
-        rate = ours["items"] / ours["ingest_seconds"]
-        end_to_end = ours["items"] / (ours["ingest_seconds"] + ours["after_seconds"])
+        # Rates per CPU second are the "one core" figures: on a shared machine wall time also
+        # counts the time other processes held the core (both are printed).
+        rate = ours["items"] / ours["ingest_cpu"]
+        wall_rate = ours["items"] / ours["ingest_seconds"]
+        end_to_end = ours["items"] / (ours["ingest_cpu"] + ours["after_cpu"])
         print(f"ingest (parse, normalise, schemes, dedupe, events, persist): {ours['items']} items, {ours['new_items']} new, "
-              f"{ours['events']} events in {ours['ingest_seconds']:.2f}s (cpu {ours['ingest_cpu']:.2f}s) = {rate:,.0f} items/s")
-        print(f"after_ingest (judgement, cases): {ours['after']} in {ours['after_seconds']:.2f}s; "
-              f"end to end {end_to_end:,.0f} items/s")
+              f"{ours['events']} events; cpu {ours['ingest_cpu']:.2f}s = {rate:,.0f} items/s per core "
+              f"(wall {ours['ingest_seconds']:.2f}s = {wall_rate:,.0f} items/s)")
+        print(f"after_ingest (judgement, cases): {ours['after']}; cpu {ours['after_cpu']:.2f}s (wall {ours['after_seconds']:.2f}s); "
+              f"end to end {end_to_end:,.0f} items/s per core")
         if not args.skip_naive:
             naive = bench_naive(folder, workdir, args.naive_feeds)
-            naive_rate = naive["items"] / naive["seconds"]
-            print(f"naive (feedparser + SnowNLP per item + commit per item): {naive['items']} items in {naive['seconds']:.2f}s "
-                  f"= {naive_rate:,.0f} items/s")
-            print(f"ratio: ingest {rate / naive_rate:.1f}x, end to end {end_to_end / naive_rate:.1f}x the naive pipeline")
+            naive_rate = naive["items"] / naive["cpu"]
+            print(f"naive (feedparser + SnowNLP per item + commit per item): {naive['items']} items; cpu {naive['cpu']:.2f}s "
+                  f"= {naive_rate:,.1f} items/s per core (wall {naive['seconds']:.2f}s = {naive['items'] / naive['seconds']:,.1f} items/s)")
+            print(f"ratio: ingest {rate / naive_rate:.0f}x, end to end {end_to_end / naive_rate:.1f}x the naive pipeline "
+                  f"(wall: {wall_rate / (naive['items'] / naive['seconds']):.0f}x)")
     if not args.skip_poll:
         child = subprocess.run([sys.executable, "-m", "bench.ingest", "--poll-only", str(args.poll_feeds),
                                 "--poll-items", str(args.poll_items)], cwd=ROOT, capture_output=True, text=True)

@@ -112,7 +112,7 @@ def normalise_entry(raw: RawEntry, *, now: datetime) -> NormalItem:
         published_at=published_at,
         content_hash=digest,
         title_key=title_key(folded_title),
-        minhash=minhash(folded_title + " " + folded_text[:160]),
+        minhash=minhash(folded_title + " " + folded_text[:120]),
         folded=folded_title + "\n" + folded_text,
         metrics={k: int(v) for k, v in raw.metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
         schemes=tuple(raw.schemes),

@@ -53,14 +53,21 @@ def expand_targets(targets: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
-def _source_row(session: Session, now: datetime, name: str, kind: str, location: str) -> Source:
-    row = session.scalars(select(Source).where(Source.name == name)).first()
-    if row is None:
-        row = Source(name=name[:200], kind=kind, url=location if kind == "feed" else None,
-                     config={"path": location} if kind == "file" else {}, enabled=False, created_at=now)
-        session.add(row)
-        session.flush()
-    return row
+def _source_rows(session: Session, now: datetime, expanded: list[tuple[str, str, str]]) -> dict[str, SourceSnapshot]:
+    """Return a snapshot per source name, creating the missing rows in one transaction."""
+    names = [name[:200] for name, _k, _l in expanded]
+    rows: dict[str, Source] = {}
+    for start in range(0, len(names), 500):
+        rows.update((r.name, r) for r in session.scalars(select(Source).where(Source.name.in_(names[start:start + 500]))))
+    for name, kind, location in expanded:
+        if name[:200] not in rows:
+            row = Source(name=name[:200], kind=kind, url=location if kind == "feed" else None,
+                         config={"path": location} if kind == "file" else {}, enabled=False, created_at=now)
+            session.add(row)
+            rows[row.name] = row
+    session.commit()
+    return {name: SourceSnapshot(id=row.id, name=row.name, kind=row.kind, url=row.url, config=dict(row.config or {}))
+            for name, row in rows.items()}
 
 
 async def ingest_targets(engine: Engine, now: datetime, targets: list[str], *, settings: MonitorSettings,
@@ -83,17 +90,16 @@ async def ingest_targets(engine: Engine, now: datetime, targets: list[str], *, s
     try:
         with Session(engine) as session:
             index_holder = [EventIndex.load(session, now, config.dedupe_window)]
+            snapshots = _source_rows(session, now, expanded)
             for name, kind, location in expanded:
-                row = _source_row(session, now, name, kind, location)
-                snapshot = SourceSnapshot(id=row.id, name=row.name, kind=kind, url=row.url, config=dict(row.config or {}))
-                session.commit()
+                snapshot = snapshots[name[:200]]
                 retrieved, error = None, None
                 try:
                     retrieved = await get_retriever(kind)(snapshot, fetcher=fetcher, schemes=schemes, now=now)
                 except (FetchError, FeedError) as e:
                     error = e
                     report.errors.append(f"{location}: {e}")
-                stored = ingest_retrieved(session, now, source_id=row.id, retrieved=retrieved, error=error, matcher=matcher,
+                stored = ingest_retrieved(session, now, source_id=snapshot.id, retrieved=retrieved, error=error, matcher=matcher,
                                           index_holder=index_holder, config=config, rng=rng)
                 if retrieved is not None:
                     report.warnings.extend(f"{location}: {w}" for w in retrieved.warnings)
