@@ -1,9 +1,10 @@
 """The demo's "outside world" on loopback: sample feeds, a keyword-search endpoint, mail and robot sinks.
 
 One HTTP server (Starlette under uvicorn) serves both the scenario and the robot
-sinks; the mail sink is an aiosmtpd server on its own port. Both run in the
-daemon's event loop and bind `127.0.0.1` on ports chosen by the system, so a demo
-never collides with another one, and their addresses go into the generated config.
+sinks; the mail sink is an aiosmtpd server on its own port. Both run in one event
+loop (the demo's child process, see `launch`; the tests' own loop) and bind
+`127.0.0.1` on ports chosen by the system, so a demo never collides with another
+one, and their addresses go into the generated config.
 
 HTTP paths of the feed side:
 
