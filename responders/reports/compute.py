@@ -13,6 +13,7 @@ figure is a time that actually occurred and can be checked by hand.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from .figures import (
     AckStats, Body, BodyStats, ClockStats, Figures, InterviewCandidate, LocalityStats, OverdueClock, Referral, Report,
     SourceOutage,
 )
-from .history import REFERRAL_ACTIONS, Holders, Outcome, clock_outcome, first_responses, load_cases
+from .history import CASE_COLUMNS, REFERRAL_ACTIONS, Holders, Outcome, clock_outcome, first_responses, load_cases
 from .indicators import compute_indicators
 from .periods import Period
 
@@ -37,6 +38,7 @@ __all__ = ["build_report", "CLOCK_KINDS", "percentile", "median"]
 
 CLOCK_KINDS = ("first_release", "press_conference", "response")
 ESCALATION_STEPS = ("leader", "overdue")
+_CLOCK_COLUMNS = (Clock.id, Clock.case_id, Clock.kind, Clock.started_at, Clock.due_at, Clock.status, Clock.stopped_at)
 
 
 def median(values: list[float]) -> float | None:
@@ -107,22 +109,23 @@ class _Window:
 def _collect(session: Session, start: datetime, end: datetime, *, now: datetime, scope: _Scope) -> _Window:
     """Read every row of [start, end) the figures need (one query per table, cases by id)."""
     w = _Window(start, end)
-    opened = list(session.exec(select(Case).where(Case.opened_at >= start, Case.opened_at < end)))
-    clocks = list(session.exec(select(Clock).where(
+    opened = list(session.exec(select(*CASE_COLUMNS).where(Case.opened_at >= start, Case.opened_at < end)))
+    clocks = list(session.exec(select(*_CLOCK_COLUMNS).where(
         Clock.status != "replaced",
         or_(and_(Clock.due_at >= start, Clock.due_at < end),
             and_(Clock.stopped_at >= start, Clock.stopped_at < end),
             and_(Clock.started_at < end, Clock.due_at >= end)))))
-    steps = list(session.exec(select(ClockStep).where(
+    steps = list(session.exec(select(ClockStep.id, ClockStep.case_id, ClockStep.step, ClockStep.fired_at).where(
         ClockStep.step.in_(ESCALATION_STEPS), ClockStep.status == "fired",
         ClockStep.fired_at >= start, ClockStep.fired_at < end, ClockStep.acknowledged_at.is_(None))))
     referrals = list(session.exec(select(AuditEntry).where(
         AuditEntry.action.in_(REFERRAL_ACTIONS), AuditEntry.at >= start, AuditEntry.at < end)))
-    responses = list(session.exec(select(Response).where(Response.at >= start, Response.at < end)))
+    responses = list(session.exec(select(Response.id, Response.case_id, Response.clock_kind, Response.mode, Response.at)
+                                  .where(Response.at >= start, Response.at < end)))
 
     ids = {c.id for c in opened} | {c.case_id for c in clocks} | {s.case_id for s in steps} \
         | {a.case_id for a in referrals if a.case_id is not None} | {r.case_id for r in responses}
-    cases, holders = load_cases(session, ids)
+    cases, holders = load_cases(session, ids, known=opened)
     w.holders = holders
     in_scope = {cid for cid, case in cases.items() if scope.case(case, holders)}
     answers = first_responses(session, {c.case_id for c in clocks if c.case_id in in_scope}
@@ -226,7 +229,8 @@ def _figures(session: Session, period: Period, w: _Window, *, now: datetime, sco
 
     indicators, by_unit = compute_indicators(w.responses, first_response_at=w.first_response_at,
                                              unit_at=unit_at, in_period=w.inside)
-    over_time = tuple((label, sum(1 for c, _ in live if s <= c.opened_at < e)) for label, s, e in period.buckets())
+    opened_at = sorted(c.opened_at for c, _ in live)
+    over_time = tuple((label, bisect_left(opened_at, e) - bisect_left(opened_at, s)) for label, s, e in period.buckets())
     return Figures(
         period=period, cases_opened=len(live), dismissed=len(w.opened) - len(live),
         by_criterion=dict(sorted(criteria.items())), by_severity=dict(sorted(severity.items())),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlmodel import Session, select
@@ -34,7 +34,8 @@ from ..models import AuditEntry, Case, Clock, Response
 from .figures import Body
 
 __all__ = [
-    "REASSIGN_ACTIONS", "REFERRAL_ACTIONS", "accountable", "Holders", "Outcome", "clock_outcome", "load_cases",
+    "REASSIGN_ACTIONS", "REFERRAL_ACTIONS", "CASE_COLUMNS", "accountable", "Holders", "Outcome", "clock_outcome",
+    "load_cases", "first_responses",
 ]
 
 # `responders.actions` writes the imperative names; the past-tense ones are accepted too.
@@ -89,8 +90,9 @@ def _previous(detail: dict[str, Any]) -> tuple[Body, ...]:
 class Holders:
     """Answer "which bodies held case c at instant t" by replaying reassignments."""
 
-    def __init__(self, cases: dict[int, Case], reassignments: Iterable[AuditEntry]):
+    def __init__(self, cases: dict[int, Any], reassignments: Iterable[AuditEntry]):
         self.cases = cases
+        self._current: dict[int, tuple[Body, ...]] = {}
         self._changes: dict[int, list[tuple[datetime, tuple[Body, ...]]]] = {}
         for entry in reassignments:
             previous = _previous(entry.detail or {})
@@ -104,27 +106,42 @@ class Holders:
         for at, previous in self._changes.get(case_id, ()):
             if at > when:
                 return previous
-        return accountable(self.cases[case_id].responsible)
+        current = self._current.get(case_id)
+        if current is None:
+            current = self._current[case_id] = accountable(self.cases[case_id].responsible)
+        return current
 
     def ever(self, case_id: int) -> tuple[Body, ...]:
         """Return every body that held the case at some time."""
-        seen = list(accountable(self.cases[case_id].responsible))
+        seen = list(self.at(case_id, datetime.max.replace(tzinfo=timezone.utc)))
         for _, previous in self._changes.get(case_id, ()):
             seen.extend(b for b in previous if b not in seen)
         return tuple(seen)
 
 
-def load_cases(session: Session, ids: Iterable[int]) -> tuple[dict[int, Case], Holders]:
-    """Return the non-drill cases of `ids` and their holders (drill cases are never reported)."""
-    wanted = sorted(set(ids))
-    cases: dict[int, Case] = {}
+# The columns a report reads. Why rows and not ORM instances: a month of a province is tens of
+# thousands of cases; building instances (and decoding the unused JSON columns) was most of the time.
+CASE_COLUMNS = (Case.id, Case.title, Case.status, Case.opened_at, Case.severity, Case.criteria, Case.localities,
+                Case.sectors, Case.responsible, Case.acknowledged_at, Case.drill)
+
+
+def load_cases(session: Session, ids: Iterable[int], known: Iterable[Any] = ()) -> tuple[dict[int, Any], Holders]:
+    """Return the non-drill cases of `ids` (rows of CASE_COLUMNS) and their holders; drill cases are never reported.
+
+    `known` are case rows already read (not read again).
+    """
+    cases: dict[int, Any] = {c.id: c for c in known if not c.drill}
+    skip = {c.id for c in known}
+    wanted = sorted(set(ids) - skip)
     entries: list[AuditEntry] = []
     for i in range(0, len(wanted), _CHUNK):
         chunk = wanted[i:i + _CHUNK]
-        for case in session.exec(select(Case).where(Case.id.in_(chunk), Case.drill == False)):  # noqa: E712
+        for case in session.exec(select(*CASE_COLUMNS).where(Case.id.in_(chunk), Case.drill == False)):  # noqa: E712
             cases[case.id] = case
+    all_ids = sorted(cases)
+    for i in range(0, len(all_ids), _CHUNK):
         entries.extend(session.exec(select(AuditEntry).where(
-            AuditEntry.case_id.in_(chunk), AuditEntry.action.in_(REASSIGN_ACTIONS))))
+            AuditEntry.case_id.in_(all_ids[i:i + _CHUNK]), AuditEntry.action.in_(REASSIGN_ACTIONS))))
     return cases, Holders(cases, entries)
 
 
@@ -175,8 +192,10 @@ def first_responses(session: Session, case_ids: Iterable[int]) -> dict[tuple[int
     out: dict[tuple[int, str], list[datetime]] = {}
     wanted = sorted(set(case_ids))
     for i in range(0, len(wanted), _CHUNK):
-        for r in session.exec(select(Response).where(Response.case_id.in_(wanted[i:i + _CHUNK]))):
-            out.setdefault((r.case_id, r.clock_kind), []).append(r.at)
+        rows = session.exec(select(Response.case_id, Response.clock_kind, Response.at)
+                            .where(Response.case_id.in_(wanted[i:i + _CHUNK])))
+        for case_id, kind, at in rows:
+            out.setdefault((case_id, kind), []).append(at)
     for times in out.values():
         times.sort()
     return out
