@@ -71,6 +71,10 @@ class Daemon:
         try:
             await job.func(self.runtime)
             metrics.job_runs.labels(job.name).inc()
+        except asyncio.CancelledError:
+            # Only at shutdown, after the grace period: the job's own transaction rolls back and
+            # its work is picked up again at the next start (everything it claims is in the database).
+            logger.warning("job %s cancelled at shutdown", job.name)
         except Exception:
             # One failing run must not stop the daemon: log it, count it, try again next time.
             metrics.job_failures.labels(job.name).inc()
@@ -168,7 +172,11 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
         if self.inflight:
             logger.info("waiting for %d running jobs", len(self.inflight))
-            await asyncio.wait(set(self.inflight), timeout=SHUTDOWN_GRACE)
+            _, pending = await asyncio.wait(set(self.inflight), timeout=SHUTDOWN_GRACE)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1)
         self.server.should_exit = True
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(server_task, timeout=5)
