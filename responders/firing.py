@@ -76,16 +76,20 @@ def next_due_at(session: Session) -> datetime | None:
 
 
 def fire_due_steps(session: Session, now: datetime, *, directory: Directory, config: ClocksConfig,
-                   holder: str = "local", batch: int = 1000, budget_seconds: float | None = None) -> int:
+                   holder: str = "local", batch: int = 1000, budget_seconds: float | None = None,
+                   recipients: Recipients | None = None) -> int:
     """Fire every step due at `now`, batch by batch; return how many fired (0: there was no work).
 
     `budget_seconds` (wall time) stops between batches so a daemon job stays short;
-    what is left is due and is picked up on the next call.
+    what is left is due and is picked up on the next call. `recipients` may be kept
+    by the caller across calls (it indexes the directory's officers once).
     """
     started = time.perf_counter()
     total = 0
+    recipients = recipients or Recipients(directory, config)
     while True:
-        result = fire_batch(session, now, directory=directory, config=config, holder=holder, batch=batch)
+        result = fire_batch(session, now, directory=directory, config=config, holder=holder, batch=batch,
+                            recipients=recipients)
         total += result.fired
         if result.selected < batch:
             return total
@@ -108,7 +112,7 @@ def event_payload(*, case: dict, clock: dict, step: str, attempt: int, late_seco
 
 
 def fire_batch(session: Session, now: datetime, *, directory: Directory, config: ClocksConfig,
-               holder: str = "local", batch: int = 1000) -> BatchResult:
+               holder: str = "local", batch: int = 1000, recipients: Recipients | None = None) -> BatchResult:
     """Fire at most `batch` due steps in one transaction; return what happened (commits)."""
     result = BatchResult()
     rows = session.execute(
@@ -131,7 +135,9 @@ def fire_batch(session: Session, now: datetime, *, directory: Directory, config:
         return result
 
     evidence = _evidence(session, {r.event_id for r in rows if r.event_id is not None})
-    recipients = Recipients(directory, config)
+    if recipients is None or recipients.directory is not directory or recipients.config is not config:
+        recipients = Recipients(directory, config)
+    recipients.clear()
     to_fire: dict[int, dict] = {}
     to_cancel: dict[int, str] = {}
     failures: list[tuple[int, str]] = []

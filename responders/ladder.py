@@ -129,6 +129,10 @@ class Recipients:
                 if p.role == "officer":
                     self._officers.setdefault(p.name, p)
 
+    def clear(self) -> None:
+        """Forget the resolutions of the previous batch (the rota and the cases move on)."""
+        self._cache.clear()
+
     def on_duty(self, at: datetime) -> list[Person]:
         """Return the officers on the rota at `at` (local time of `clocks.timezone`); overnight shifts wrap."""
         local = at.astimezone(self.zone)

@@ -21,6 +21,7 @@ from alerts.routing import expand_clock_events, expand_source_notices, routing_c
 from alerts.sender import Sender
 from monitor.polling import poll_due_sources, sync_sources
 from responders.firing import fire_due_steps, next_due_at
+from responders.ladder import Recipients
 from responders.lease import LeaseKeeper
 
 from .clock import SystemClock
@@ -59,10 +60,16 @@ def clock_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
     keeper = LeaseKeeper(runtime.engine, ttl=clocks.lease_ttl, renew=clocks.lease_renew)
     machine = SystemClock()
 
+    resolver: dict[str, Recipients] = {}
+
     def drain() -> datetime | None:
+        directory, config = runtime.directory, runtime.config.clocks
+        recipients = resolver.get("current")
+        if recipients is None or recipients.directory is not directory or recipients.config is not config:
+            recipients = resolver["current"] = Recipients(directory, config)     # rebuilt after a reload
         with Session(runtime.engine) as session:
-            fire_due_steps(session, runtime.clock.now(), directory=runtime.directory, config=runtime.config.clocks,
-                           holder=keeper.holder, budget_seconds=0.8)
+            fire_due_steps(session, runtime.clock.now(), directory=directory, config=config,
+                           holder=keeper.holder, budget_seconds=0.8, recipients=recipients)
             return next_due_at(session)
 
     async def fire_clocks(runtime: Runtime) -> None:
