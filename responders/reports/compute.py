@@ -5,6 +5,10 @@ with the period's figures and the previous period's beside them. Nothing is
 written. Clock attribution and period membership follow `history` (decision
 instant; holder at that instant). Drill cases are never counted.
 
+Cases, clocks, steps and responses are read as rows of the named columns
+(`history.CASE_COLUMNS`, `_CLOCK_COLUMNS`): attribute access like the table
+classes they are annotated with, without building ORM instances.
+
 Statistics: the median is the usual one (mean of the two middle values); the
 90th percentile is the nearest-rank value (the ⌈0.9·n⌉-th smallest), so every
 figure is a time that actually occurred and can be checked by hand.

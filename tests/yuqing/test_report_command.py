@@ -114,3 +114,20 @@ def test_a_bad_period_exits_2_naming_it(capsys, config_path):
     code = main(["report", "--config", str(config_path), "--period", "2026-W60", "--format", "json"])
     assert code == 2
     assert "2026-W60" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("table, path", [
+    pytest.param('weekly = "monday 9am"\nto = ["a@b.cn"]', "reports.weekly", id="bad-schedule"),
+    pytest.param('to = ["not an address"]', "reports.to", id="bad-address"),
+    pytest.param('[reports.interview]\noverdue = 0', "reports.interview.overdue", id="zero-threshold"),
+])
+def test_a_bad_reports_table_is_a_config_error_naming_the_key(tmp_path, table, path):
+    from yuqing.config import ConfigError, load_config
+
+    config = tmp_path / "config.toml"
+    header = "" if table.startswith("[reports.") else "[reports]\n"
+    config.write_text(f'[directory]\ninclude = "{ROOT / "directory" / "shanxi.toml"}"\n\n{header}{table}\n',
+                      encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(config, environ={})
+    assert [p.path for p in e.value.problems] == [path]
