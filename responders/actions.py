@@ -52,7 +52,7 @@ _STEP = ClockStep.__table__
 
 
 def _case(session: Session, case_id) -> Case:
-    case = session.get(Case, case_id) if isinstance(case_id, int) or str(case_id).isdigit() else None
+    case = session.get(Case, int(case_id)) if isinstance(case_id, int) or str(case_id).isdigit() else None
     if case is None:
         raise CaseNotFound(case_id)
     return case
