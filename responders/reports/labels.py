@@ -2,10 +2,13 @@
 
 Why a table here and not the web layer's: `responders` may not import `yuqing`
 (import direction monitor <- responders <- alerts <- yuqing), and the CLI renders
-reports without the web package.
+reports without the web package. Sector names are the assignment's own
+(`responders.rules.wording`).
 """
 
 from __future__ import annotations
+
+from ..rules.wording import SECTOR_LABELS
 
 __all__ = ["label", "CLOCK_LABELS", "CRITERIA", "SEVERITIES", "SECTORS", "SOURCE_STATES"]
 
@@ -18,16 +21,8 @@ CLOCK_LABELS = {
     "first_release": "5小时内发布权威信息", "press_conference": "24小时内举行新闻发布会",
     "response": "48小时内回应", "all": "合计",
 }
-SECTORS = {
-    "education": "教育", "health": "卫生健康", "medical_insurance": "医疗保障", "market": "市场监管",
-    "environment": "生态环境", "housing": "住房城乡建设", "hrss": "人力资源社会保障", "public_security": "公安",
-    "emergency": "应急管理", "transport": "交通运输", "natural_resources": "自然资源", "civil_affairs": "民政",
-    "agriculture": "农业农村", "water": "水利", "finance": "财政", "taxation": "税务",
-    "financial_regulation": "金融监管", "development_reform": "发展改革", "culture_tourism": "文化和旅游",
-    "urban_management": "城市管理", "energy": "能源", "justice": "司法", "veterans": "退役军人事务",
-    "commerce": "商务", "industry": "工业和信息化",
-    "government_office": "政府办公厅（室）", "propaganda": "宣传部门", "cyberspace": "网信部门",
-}
+# Coordination roles are added for bodies that are not departments.
+SECTORS = {**SECTOR_LABELS, "government_office": "政府办公厅（室）", "propaganda": "宣传部门", "cyberspace": "网信部门"}
 SOURCE_STATES = {"down": "无法访问", "silent": "长时间无更新"}
 _TABLES = {"criterion": CRITERIA, "severity": SEVERITIES, "clock": CLOCK_LABELS, "sector": SECTORS,
            "source": SOURCE_STATES}
