@@ -253,3 +253,15 @@ def test_csv_neutralises_formula_cells(session):
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'=cmd|' /C calc'!A0" in cells
     assert not any(cell.startswith("=") for cell in cells)
+
+
+def test_one_press_conference_recorded_for_two_clocks_counts_once(session):
+    from responders.models import Response
+
+    cases = build_history(session)
+    # The 11-18 08:00 conference recorded again against the 48 h duty: same case, mode and time.
+    session.add(Response(case_id=cases[1].id, clock_kind="response", mode="press_conference", at=t(11, 18, 8),
+                         recorded_by="值班员", recorded_at=t(11, 18, 9)))
+    session.commit()
+    r = build_report(session, parse_period("2026-W47", now=NOW), now=NOW)
+    assert _values(r.current)["1"] == 1 and _values(r.current)["二(一)"] == 3
