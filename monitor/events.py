@@ -74,6 +74,8 @@ class EventIndex:
         )
         for source_id, event_id, url, digest, key, signature in rows:
             index.seen.add((source_id, digest))
+            if signature is not None and not isinstance(signature, bytes):
+                signature = bytes(signature)     # some drivers return memoryview for bytea
             if event_id is not None:
                 ref = refs.get(event_id) or refs.setdefault(event_id, EventRef(event_id))
                 index._add_keys(ref, url, digest, key, signature)
