@@ -128,6 +128,17 @@ def write_feeds(folder: Path, *, feeds: int, items: int, seed: int = 7, repost_s
 
 
 def rss_mb() -> float:
+    """Return this process's peak resident memory in MB.
+
+    Why VmHWM and not ru_maxrss: Linux carries ru_maxrss across exec, so a child
+    forked from the bench (which has SnowNLP loaded) would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
