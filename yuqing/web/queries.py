@@ -29,7 +29,7 @@ __all__ = ["ACTIVE_CLOCK", "is_active", "clock_state", "DashboardRow", "Dashboar
            "visible_case", "PAGE_SIZE", "SOON_FRACTION"]
 
 ACTIVE_CLOCK = ("running", "overdue")
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 # A clock is "about to expire" in its last fifth (5 h -> 1 h, 24 h -> 4.8 h, 48 h -> 9.6 h).
 # RULES.md 3.4: the documents set no warning threshold; this one matches the reminder step's default.
 SOON_FRACTION = 0.2
