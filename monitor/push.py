@@ -32,6 +32,7 @@ from .entries import RawEntry
 from .errors import RecordError, SourceNotFound
 from .events import EventIndex
 from .models import Source
+from .polling import source_config_json
 from .schemes import Matcher
 from .store import store_entries
 
@@ -99,6 +100,13 @@ def record_to_entry(record: Any) -> RawEntry:
 def accept_records(session: Session, now: datetime, records: Any, *, source_name: str, config: Any) -> PushResult:
     """Validate and store pushed records for the push source `source_name` (see the module docstring)."""
     source = session.scalars(select(Source).where(Source.name == source_name)).first()
+    if source is None:
+        # Configured but not synced yet (a push arriving before the daemon's first poll job run).
+        configured = [s for s in getattr(config, "sources", ()) if s.name == source_name and s.kind == "push" and s.enabled]
+        if configured:
+            source = Source(name=source_name, kind="push", config=source_config_json(configured[0]), created_at=now)
+            session.add(source)
+            session.flush()
     if source is None or source.kind != "push" or not source.enabled:
         raise SourceNotFound(f"no enabled push source named {source_name!r}")
     batch = records if isinstance(records, list) else [records]

@@ -56,3 +56,10 @@ def test_pushing_the_same_record_twice_stores_it_once(session, clock, push_sourc
 def test_an_unknown_push_source_is_refused(session, clock):
     with pytest.raises(SourceNotFound):
         accept_records(session, clock.now(), [{"id": "x", "text": "y"}], source_name="无此源", config=Settings())
+
+
+def test_a_configured_push_source_not_yet_synced_is_created_on_first_push(session, clock):
+    settings = Settings(sources=[SourceConfig(name="新推送", kind="push")])
+    result = accept_records(session, clock.now(), {"id": "n1", "text": "太谷停水"}, source_name="新推送", config=settings)
+    assert result.accepted == 1
+    assert session.scalars(select(Source).where(Source.name == "新推送")).one().kind == "push"
