@@ -289,7 +289,12 @@ async def poll_due_sources(engine: Engine, now: datetime, *, settings: MonitorSe
                         report.events |= stored.events
 
             workers = max(1, min(config.max_connections, len(due)))
-            await asyncio.gather(*(worker() for _ in range(workers)))
+            # return_exceptions: one worker's failure (the database gone) must not close the
+            # session under the others; the first failure is raised once all have stopped.
+            outcomes = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
+            failures = [o for o in outcomes if isinstance(o, BaseException)]
+            if failures:
+                raise failures[0]
         finally:
             session.close()
             if own_fetcher:
