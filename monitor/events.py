@@ -20,6 +20,7 @@ hundred thousand rows at most) plus dictionary lookups beats one query per key.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class EventIndex:
     by_url: dict[str, EventRef] = field(default_factory=dict)
     by_hash: dict[str, EventRef] = field(default_factory=dict)
     by_title: dict[str, EventRef] = field(default_factory=dict)
-    by_band: dict[tuple[int, bytes], list[tuple[bytes, EventRef]]] = field(default_factory=lambda: defaultdict(list))
+    by_band: dict[tuple[int, bytes], list[tuple[bytes, EventRef, frozenset[str]]]] = field(default_factory=lambda: defaultdict(list))
     # (source id, content hash) of every recent item: a source repeating itself adds nothing.
     seen: set[tuple[int, str]] = field(default_factory=set)
 
@@ -88,8 +89,9 @@ class EventIndex:
         if key:
             self.by_title.setdefault(key, ref)
         if signature is not None:
+            entry = (signature, ref, place_names(key or ""))
             for band in bands(signature):
-                self.by_band[band].append((signature, ref))
+                self.by_band[band].append(entry)
 
     def is_repeat(self, source_id: int, item: NormalItem) -> bool:
         """Return True when this source already gave the same text within the window."""
@@ -104,12 +106,15 @@ class EventIndex:
         if item.title_key and item.title_key in self.by_title:
             return self.by_title[item.title_key]
         if item.minhash is not None:
+            places = place_names(item.title_key or "")
             best, best_score, checked = None, NEAR_JACCARD, set()
             for band in bands(item.minhash):
-                for signature, ref in self.by_band.get(band, ()):
+                for signature, ref, other_places in self.by_band.get(band, ()):
                     if id(signature) in checked:
                         continue
                     checked.add(id(signature))
+                    if different_places(places, other_places):
+                        continue    # a templated notice about another place is another incident
                     score = similarity(signature, item.minhash)
                     if score >= best_score:
                         best, best_score = ref, score
@@ -122,9 +127,35 @@ class EventIndex:
         if ref is not None:
             self._add_keys(ref, item.canonical_url, item.content_hash, item.title_key, item.minhash)
 
-    def forget(self, source_id: int, item: NormalItem) -> None:
-        """Undo `add`'s repeat mark after a rolled-back write (its event keys stay: harmless hints)."""
-        self.seen.discard((source_id, item.content_hash))
+
+
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|自治区|市|州|盟|区|县|旗|镇|乡)")
+_NOT_PLACE_ENDS = ("小区", "社区", "园区", "景区", "辖区", "山区", "灾区", "校区", "街区", "片区", "超市", "股市", "楼市")
+_NOT_PLACES = {"市区", "城区", "新区", "城市", "全市", "全区", "全县", "全省", "本市", "该市", "该区", "该县"}
+
+
+def place_names(headline: str) -> frozenset[str]:
+    """Return the place names a headline seems to name ("太原市", "小店区"), for the near-duplicate guard.
+
+    Why: government notices are templated ("…区停水通知" with the same body),
+    so two notices about different places look like near duplicates. When both
+    headlines name places and share none, they are different incidents. A
+    cheap pattern and not the judgement gazetteer: this runs for every item of
+    the dedupe window whenever the index is built. Titles with no place name
+    merge on text similarity alone.
+    """
+    return frozenset(p for p in _PLACE.findall(headline) if p not in _NOT_PLACES and not p.endswith(_NOT_PLACE_ENDS))
+
+
+def different_places(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Return True when both sets name places and none of one contains one of the other.
+
+    Containment and not equality: the pattern may take a word before the name
+    ("关于太谷区" is still 太谷区).
+    """
+    if not a or not b:
+        return False
+    return not any(x in y or y in x for x in a for y in b)
 
 
 def heat_score(*, item_count: int, source_count: int, growth_per_hour: float, engagement: int = 0) -> float:

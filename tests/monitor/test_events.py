@@ -105,3 +105,14 @@ def test_growth_counts_the_items_of_the_last_hour(session, clock):
         store(session, now, source, [RawEntry(str(n), title="太谷区停水", content=STORY + "转" * n)])
     event = session.scalars(select(Event)).one()
     assert (event.item_count, event.source_count, event.growth_per_hour) == (4, 4, 3.0)
+
+
+def test_templated_notices_about_different_places_stay_separate_events(session, clock):
+    now = clock.now()
+    a = make_source(session, now, "自来水公司")
+    body = "因供水管网改造施工，届时上述区域将停止供水，请广大用户提前做好储水准备，给您带来的不便敬请谅解。咨询电话12345。"
+    result = store(session, now, a, [
+        RawEntry("1", title="太原市小店区部分区域停水通知", content=body),
+        RawEntry("2", title="大同市平城区部分区域停水通知", content=body),
+    ])
+    assert len(result.events_created) == 2
