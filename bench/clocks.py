@@ -32,12 +32,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from monitor.models import Event, Item, Source
 from responders.config import ClocksConfig
 from responders.directory import build_directory
-from responders.firing import event_payload, fire_batch, fire_due_steps
+from responders.firing import event_payload, fire_due_steps
 from responders.ladder import EVENT_KIND, Recipients
 from responders.models import Case, Clock, ClockEvent, ClockStep
 from yuqing.clock import SystemClock
@@ -245,6 +246,17 @@ def run_backend(label: str, url: str, app_config, directory, *, clocks: int, cat
     return out
 
 
+def fresh_pg_database(url: str) -> str:
+    """Create an empty database beside `url`'s and return its URL (each run starts from nothing)."""
+    admin = make_engine(url)
+    name = f"bench_clocks_{os.getpid()}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
 def throwaway_pg() -> tuple[str | None, str | None]:
     folder = tempfile.mkdtemp(prefix="bench-pg-")
     os.chmod(folder, 0o755)
@@ -280,7 +292,7 @@ def main() -> None:
         if not url:
             url, pg_folder = throwaway_pg()
         if url:
-            targets.append(("postgresql", url))
+            targets.append(("postgresql", fresh_pg_database(url)))
     kw = dict(clocks=args.clocks, catchup_clocks=args.catchup_clocks, window=args.window,
               window_seconds=args.window_seconds, naive_sample=args.naive_sample)
     try:
