@@ -167,8 +167,9 @@ def record_outcome(session: Session, now: datetime, source: Source, *, config: M
                    error: Exception | None = None) -> None:
     """Store a poll's outcome on the source row (does not commit).
 
-    Success: status "ok", "partial" (stored, with warnings or rejected
-    entries, described in `last_error`) or "not_modified"; failures reset.
+    Success: status "ok", "partial" (stored, but something was wrong:
+    warnings, rejected entries, clamped times, repeated ids; described in
+    `last_error`) or "not_modified"; failures reset.
     Failure: the error's status and message, one more failure in a row, and
     the next poll pushed out by exponential backoff.
     """
@@ -192,7 +193,7 @@ def record_outcome(session: Session, now: datetime, source: Source, *, config: M
     if retrieved.not_modified:
         source.last_status = "not_modified"
     else:
-        source.last_status = "partial" if (problems and stored is not None and stored.rejected) or retrieved.warnings else "ok"
+        source.last_status = "partial" if problems else "ok"
     source.last_error = " | ".join(problems)[:2000] or None
     source.next_poll_at = next_poll_after(now, interval, config.jitter, rng)
 
@@ -283,10 +284,13 @@ async def poll_due_sources(engine: Engine, now: datetime, *, settings: MonitorSe
                         logger.info("source %s (%s): %s: %s", snapshot.id, snapshot.name, report.failed[snapshot.name], error)
                     elif stored is None:
                         report.not_modified += 1
+                        logger.debug("source %s (%s): not modified", snapshot.id, snapshot.name)
                     else:
                         report.items += stored.items
                         report.new_items += stored.new_items
                         report.events |= stored.events
+                        logger.debug("source %s (%s): %d entries, %d new, %d events", snapshot.id, snapshot.name,
+                                     stored.items, stored.new_items, len(stored.events))
 
             workers = max(1, min(config.max_connections, len(due)))
             # return_exceptions: one worker's failure (the database gone) must not close the
