@@ -33,7 +33,7 @@ from .entries import NormalItem
 from .models import Event, Item
 from .signatures import NEAR_JACCARD, bands, similarity
 
-__all__ = ["EventRef", "EventIndex", "refresh_event_stats", "heat_score"]
+__all__ = ["EventRef", "EventIndex", "refresh_event_stats", "heat_score", "engagement_of", "place_names"]
 
 
 class EventRef:
@@ -159,6 +159,11 @@ def different_places(a: frozenset[str], b: frozenset[str]) -> bool:
     return not any(x in y or y in x for x in a for y in b)
 
 
+def engagement_of(metrics: dict) -> int:
+    """Return one engagement figure from an item's metrics: views + 10 x reposts + 5 x comments."""
+    return int(metrics.get("views", 0)) + 10 * int(metrics.get("reposts", 0)) + 5 * int(metrics.get("comments", 0))
+
+
 def heat_score(*, item_count: int, source_count: int, growth_per_hour: float, engagement: int = 0) -> float:
     """Return the heat of an event: logarithmic in items, sources, growth and engagement, about 0-100.
 
@@ -174,12 +179,13 @@ def heat_score(*, item_count: int, source_count: int, growth_per_hour: float, en
     return round(min(value, 100.0), 1)
 
 
-def refresh_event_stats(session: Session, now: datetime, event_ids: Iterable[int], *, grew: set[int] | None = None) -> None:
-    """Recompute the statistics of `event_ids` from their items, in grouped queries of 500.
+def refresh_event_stats(session: Session, now: datetime, event_ids: Iterable[int]) -> None:
+    """Recompute the statistics of `event_ids` from their items and flag them for judgement.
 
     first seen/published, last seen, item count, distinct sources, items in
-    the last hour (growth per hour) and heat. Events in `grew` (or all, when
-    None) get `needs_judgement = True`, so that judgement looks again.
+    the last hour (growth per hour), engagement (pushed and searched items'
+    metrics) and heat; in grouped queries of 500 events. Every refreshed event
+    was created or grew, so `needs_judgement` becomes True: judgement looks again.
     """
     ids = sorted(set(event_ids))
     hour_ago = now - timedelta(hours=1)
@@ -187,6 +193,10 @@ def refresh_event_stats(session: Session, now: datetime, event_ids: Iterable[int
     updates = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
+        engagement: dict[int, int] = defaultdict(int)
+        for event_id, metrics in session.execute(select(Item.event_id, Item.metrics).where(Item.event_id.in_(chunk))):
+            if metrics:
+                engagement[event_id] += engagement_of(metrics)
         rows = session.execute(
             select(
                 Item.event_id, func.count(), func.count(func.distinct(Item.source_id)), func.min(Item.fetched_at),
@@ -197,22 +207,14 @@ def refresh_event_stats(session: Session, now: datetime, event_ids: Iterable[int
         for event_id, count, sources, first_seen, first_published, last_seen, last_hour in rows:
             growth = float(last_hour or 0)
             updates.append({
-                "id": event_id, "item_count": count, "source_count": sources, "first_seen_at": first_seen,
+                "event_id": event_id, "item_count": count, "source_count": sources, "first_seen_at": first_seen,
                 "first_published_at": first_published, "last_seen_at": last_seen, "growth_per_hour": growth,
-                "heat": heat_score(item_count=count, source_count=sources, growth_per_hour=growth),
-                "needs_judgement": True if grew is None or event_id in grew else None,
+                "heat": heat_score(item_count=count, source_count=sources, growth_per_hour=growth,
+                                   engagement=engagement.get(event_id, 0)),
             })
-    table = Event.__table__
-    stats = ("item_count", "source_count", "first_seen_at", "first_published_at", "last_seen_at", "growth_per_hour", "heat")
-    judged = [u for u in updates if u["needs_judgement"]]
-    unchanged = [u for u in updates if not u["needs_judgement"]]
-    # Core executemany by primary key (bound as "event_id": "id" is taken by the column).
-    for rows, flag in ((judged, True), (unchanged, False)):
-        if not rows:
-            continue
-        values = {name: bindparam(name) for name in stats}
-        if flag:
-            values["needs_judgement"] = True
+    if updates:
+        # Core executemany by primary key (bound as "event_id": "id" is taken by the column).
+        table = Event.__table__
+        values = {name: bindparam(name) for name in updates[0] if name != "event_id"}
         session.connection().execute(
-            update(table).where(table.c.id == bindparam("event_id")).values(**values),
-            [{"event_id": u["id"], **{name: u[name] for name in stats}} for u in rows])
+            update(table).where(table.c.id == bindparam("event_id")).values(**values, needs_judgement=True), updates)

@@ -116,3 +116,15 @@ def test_templated_notices_about_different_places_stay_separate_events(session, 
         RawEntry("2", title="大同市平城区部分区域停水通知", content=body),
     ])
     assert len(result.events_created) == 2
+
+
+def test_engagement_of_pushed_items_raises_the_heat(session, clock):
+    now = clock.now()
+    quiet, loud = make_source(session, now, "甲"), make_source(session, now, "乙")
+    a = store(session, now, quiet, [RawEntry("1", title="太谷区停水", content=STORY)])
+    b = store(session, now, loud, [RawEntry("2", title="大同市云冈区停暖", content="云冈区多个小区室温不足十度，居民集中投诉供热公司。",
+                                            metrics={"views": 100_000, "reposts": 500})])
+    heat = {e.id: e.heat for e in session.scalars(select(Event))}
+    (ida,), (idb,) = a.events_created, b.events_created
+    assert heat[idb] > heat[ida]
+    assert heat[idb] == heat_score(item_count=1, source_count=1, growth_per_hour=1.0, engagement=105_000)
