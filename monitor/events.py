@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import Text, bindparam, case, cast, func, select, update
 from sqlmodel import Session
 
 from .entries import NormalItem
@@ -194,7 +194,10 @@ def refresh_event_stats(session: Session, now: datetime, event_ids: Iterable[int
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         engagement: dict[int, int] = defaultdict(int)
-        for event_id, metrics in session.execute(select(Item.event_id, Item.metrics).where(Item.event_id.in_(chunk))):
+        # Only items that have metrics (pushed, searched): feed items store "{}", compared as text
+        # (PostgreSQL's json type has no equality operator).
+        with_metrics = select(Item.event_id, Item.metrics).where(Item.event_id.in_(chunk), cast(Item.metrics, Text) != "{}")
+        for event_id, metrics in session.execute(with_metrics):
             if metrics:
                 engagement[event_id] += engagement_of(metrics)
         rows = session.execute(
