@@ -56,6 +56,7 @@ class _Decoder:
 
     def __init__(self, encoding: str, limit: int):
         self.limit = limit
+        self._raw_deflate = False
         encoding = encoding.strip().lower()
         if encoding in ("", "identity"):
             self._z = None
@@ -74,7 +75,7 @@ class _Decoder:
         if self._z is None:
             self._add(chunk)
             return
-        if self._first and getattr(self, "_raw_deflate", False):
+        if self._first and self._raw_deflate:
             self._first = False
             # "deflate" is zlib-wrapped per the RFC, raw deflate in practice for some servers.
             if chunk and (chunk[0] & 0x0F) != 8:

@@ -269,3 +269,16 @@ def test_atom_and_rss_1_0_feeds_are_read(httpserver, poller):
     assert a.published_at.isoformat() == "2026-11-20T00:00:00+00:00"
     assert (r.title, r.url) == ("太谷停水", "https://r.example/1")
     assert r.published_at.isoformat() == "2026-11-19T23:00:00+00:00"
+
+
+def test_an_entity_expansion_bomb_is_not_expanded(httpserver, poller):
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    doc = (f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel><title>t</title>'
+           '<item><title>&lol9;</title><guid>bomb</guid></item><item><title>太谷停水</title><guid>ok</guid></item></channel></rss>')
+    poller.add(url=serve(httpserver, "/lol", doc.encode(), content_type="application/xml"))
+    poller.poll()
+    items = {i.external_id: i for i in poller.items()}
+    assert items["ok"].title == "太谷停水"
+    assert all(len(i.title) < 100 for i in items.values())
+    assert "amplification" in poller.source().last_error
