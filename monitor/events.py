@@ -62,25 +62,46 @@ class EventIndex:
     by_band: dict[tuple[int, bytes], list[tuple[bytes, EventRef, frozenset[str]]]] = field(default_factory=lambda: defaultdict(list))
     # (source id, content hash) of every recent item: a source repeating itself adds nothing.
     seen: set[tuple[int, str]] = field(default_factory=set)
+    loaded_at: datetime | None = None
+    last_item_id: int = 0
+    _refs: dict[int, EventRef] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, now: datetime, window: timedelta) -> "EventIndex":
         """Return the index of the items fetched within `window` before `now` (one query)."""
-        index = cls()
-        refs: dict[int, EventRef] = {}
+        index = cls(loaded_at=now)
+        index._read(session, now, window)
+        return index
+
+    def refresh(self, session: Session, now: datetime, window: timedelta) -> "EventIndex":
+        """Return this index with the items stored since it was read, or a new one once it is old.
+
+        Why: the poll job runs every few seconds; re-reading the whole window
+        each time would cost more than the polling. Items written meanwhile (by
+        pushes, `yuqing ingest`, this process) are read by id; once the index is
+        older than a twelfth of the window it is rebuilt, so that items past the
+        window stop attracting new ones. An item this process added and then
+        re-reads is indexed twice, which changes no answer.
+        """
+        if self.loaded_at is None or now < self.loaded_at or now - self.loaded_at > window / 12:
+            return EventIndex.load(session, now, window)
+        self._read(session, now, window)
+        return self
+
+    def _read(self, session: Session, now: datetime, window: timedelta) -> None:
         rows = session.execute(
-            select(Item.source_id, Item.event_id, Item.canonical_url, Item.content_hash, Item.title_key, Item.minhash)
-            .where(Item.fetched_at >= now - window)
+            select(Item.id, Item.source_id, Item.event_id, Item.canonical_url, Item.content_hash, Item.title_key, Item.minhash)
+            .where(Item.fetched_at >= now - window, Item.id > self.last_item_id)
             .order_by(Item.id)
         )
-        for source_id, event_id, url, digest, key, signature in rows:
-            index.seen.add((source_id, digest))
+        for item_id, source_id, event_id, url, digest, key, signature in rows:
+            self.last_item_id = max(self.last_item_id, item_id)
+            self.seen.add((source_id, digest))
             if signature is not None and not isinstance(signature, bytes):
                 signature = bytes(signature)     # some drivers return memoryview for bytea
             if event_id is not None:
-                ref = refs.get(event_id) or refs.setdefault(event_id, EventRef(event_id))
-                index._add_keys(ref, url, digest, key, signature)
-        return index
+                ref = self._refs.get(event_id) or self._refs.setdefault(event_id, EventRef(event_id))
+                self._add_keys(ref, url, digest, key, signature)
 
     def _add_keys(self, ref: EventRef, url, digest, key, signature) -> None:
         if url:

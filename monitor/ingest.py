@@ -22,7 +22,7 @@ from .errors import FeedError, FetchError
 from .events import EventIndex
 from .fetch import Fetcher
 from .models import Source
-from .polling import MonitorSettings, ingest_retrieved
+from .polling import IndexCache, MonitorSettings, ingest_retrieved
 from .schemes import Matcher
 from .sources import SourceSnapshot, get_retriever
 from .sources.file import feed_files
@@ -89,7 +89,7 @@ async def ingest_targets(engine: Engine, now: datetime, targets: list[str], *, s
         fetcher = Fetcher.from_config(config)
     try:
         with Session(engine) as session:
-            index_holder = [EventIndex.load(session, now, config.dedupe_window)]
+            cache = IndexCache(EventIndex.load(session, now, config.dedupe_window))
             snapshots = _source_rows(session, now, expanded)
             for name, kind, location in expanded:
                 snapshot = snapshots[name[:200]]
@@ -100,7 +100,7 @@ async def ingest_targets(engine: Engine, now: datetime, targets: list[str], *, s
                     error = e
                     report.errors.append(f"{location}: {e}")
                 stored = ingest_retrieved(session, now, source_id=snapshot.id, retrieved=retrieved, error=error, matcher=matcher,
-                                          index_holder=index_holder, config=config, rng=rng)
+                                          cache=cache, config=config, rng=rng)
                 if retrieved is not None:
                     report.warnings.extend(f"{location}: {w}" for w in retrieved.warnings)
                 if stored is not None:

@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "MonitorSettings", "next_poll_after", "backoff_delay", "sync_sources", "due_sources", "poll_due_sources",
-    "record_outcome", "PollReport", "ingest_retrieved", "source_config_json",
+    "record_outcome", "PollReport", "ingest_retrieved", "source_config_json", "IndexCache",
 ]
 
 
@@ -198,8 +198,24 @@ def record_outcome(session: Session, now: datetime, source: Source, *, config: M
     source.next_poll_at = next_poll_after(now, interval, config.jitter, rng)
 
 
+class IndexCache:
+    """The event index shared by the stores of one cycle and kept between cycles (`EventIndex.refresh`)."""
+
+    def __init__(self, index: EventIndex | None = None):
+        self.index = index
+
+    def current(self, session: Session, now: datetime, window: timedelta) -> EventIndex:
+        """Return an index up to date with the database."""
+        self.index = EventIndex.load(session, now, window) if self.index is None else self.index.refresh(session, now, window)
+        return self.index
+
+    def reload(self, session: Session, now: datetime, window: timedelta) -> None:
+        """Forget everything (after a rolled-back write, the index may name events that do not exist)."""
+        self.index = EventIndex.load(session, now, window)
+
+
 def ingest_retrieved(session: Session, now: datetime, *, source_id: int, retrieved: Retrieved | None, error: Exception | None,
-                     matcher: Matcher, index_holder: list[EventIndex], config: MonitorConfig, rng: random.Random) -> StoreResult | None:
+                     matcher: Matcher, cache: IndexCache, config: MonitorConfig, rng: random.Random) -> StoreResult | None:
     """Store one source's retrieval and its outcome in one transaction; return what was stored.
 
     A unique-constraint race (another process stored the same item first) rolls
@@ -214,13 +230,13 @@ def ingest_retrieved(session: Session, now: datetime, *, source_id: int, retriev
         try:
             stored = None
             if error is None and retrieved is not None and not retrieved.not_modified:
-                stored = store_entries(session, now, source=source, entries=retrieved.entries, matcher=matcher, index=index_holder[0])
+                stored = store_entries(session, now, source=source, entries=retrieved.entries, matcher=matcher, index=cache.index)
             record_outcome(session, now, source, config=config, rng=rng, retrieved=retrieved, stored=stored, error=error)
             session.commit()
             return stored
         except Exception as e:  # noqa: BLE001 - recorded on the source, logged with traceback, cycle goes on
             session.rollback()
-            index_holder[0] = EventIndex.load(session, now, config.dedupe_window)
+            cache.reload(session, now, config.dedupe_window)
             if isinstance(e, IntegrityError) and attempt == 1:
                 continue
             logger.exception("source %s: storing failed", source_id)
@@ -233,10 +249,13 @@ def ingest_retrieved(session: Session, now: datetime, *, source_id: int, retriev
 
 
 async def poll_due_sources(engine: Engine, now: datetime, *, settings: MonitorSettings, limit: int | None = None,
-                           rng: random.Random | None = None, fetcher: Fetcher | None = None) -> PollReport:
+                           rng: random.Random | None = None, fetcher: Fetcher | None = None,
+                           cache: IndexCache | None = None) -> PollReport:
     """Poll the sources due at `now` (see the module docstring); return what happened.
 
-    Returns a report with polled == 0 when nothing was due.
+    Returns a report with polled == 0 when nothing was due. Pass the same
+    `cache` to every cycle (the daemon's job does) so that the event index is
+    refreshed, not rebuilt, each time.
     """
     started = time.perf_counter()
     config = settings.monitor
@@ -247,13 +266,15 @@ async def poll_due_sources(engine: Engine, now: datetime, *, settings: MonitorSe
     def load():
         with Session(engine) as session:
             due = due_sources(session, now, limit=limit)
-            return due, (EventIndex.load(session, now, config.dedupe_window) if due else None)
+            if due:
+                cache.current(session, now, config.dedupe_window)
+            return due
 
-    due, index = await asyncio.to_thread(load)
+    cache = cache or IndexCache()
+    due = await asyncio.to_thread(load)
     if due:
         matcher = Matcher.from_config(settings.schemes, keep_everything=config.keep_everything)
         schemes = [s for s in settings.schemes if s.enabled]
-        index_holder = [index]
         queue: asyncio.Queue[SourceSnapshot] = asyncio.Queue()
         for snapshot in due:
             queue.put_nowait(snapshot)
@@ -276,7 +297,7 @@ async def poll_due_sources(engine: Engine, now: datetime, *, settings: MonitorSe
                     async with write_lock:
                         stored = await asyncio.to_thread(
                             ingest_retrieved, session, now, source_id=snapshot.id, retrieved=retrieved, error=error,
-                            matcher=matcher, index_holder=index_holder, config=config, rng=rng)
+                            matcher=matcher, cache=cache, config=config, rng=rng)
                     retrieved = None    # free the entries before taking the next source
                     report.polled += 1
                     if error is not None:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from alerts.routing import expand_clock_events, expand_source_notices, routing_context
 from alerts.sender import Sender
-from monitor.polling import poll_due_sources, sync_sources
+from monitor.polling import IndexCache, poll_due_sources, sync_sources
 from responders.firing import fire_due_steps, next_due_at
 from responders.ladder import Recipients
 from responders.lease import LeaseKeeper
@@ -100,6 +100,7 @@ def poll_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
     arrived, the stages after ingestion run (`pipeline.after_ingest`).
     """
     synced = {"config": None}
+    cache = IndexCache()      # the event index, refreshed (not rebuilt) by each run
 
     def sync() -> None:
         with Session(runtime.engine) as session:
@@ -115,7 +116,7 @@ def poll_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
             await asyncio.to_thread(sync)
             synced["config"] = config
         now = runtime.clock.now()
-        report = await poll_due_sources(runtime.engine, now, settings=config)
+        report = await poll_due_sources(runtime.engine, now, settings=config, cache=cache)
         if report.polled:
             runtime.health.details["last_poll"] = f"{now.isoformat()} {report.polled} sources, {report.new_items} new items"
         if report.new_items:

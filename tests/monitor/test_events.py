@@ -128,3 +128,17 @@ def test_engagement_of_pushed_items_raises_the_heat(session, clock):
     (ida,), (idb,) = a.events_created, b.events_created
     assert heat[idb] > heat[ida]
     assert heat[idb] == heat_score(item_count=1, source_count=1, growth_per_hour=1.0, engagement=105_000)
+
+
+def test_a_kept_index_learns_items_stored_elsewhere_and_is_rebuilt_when_old(session, clock):
+    now = clock.now()
+    a, b = make_source(session, now, "甲"), make_source(session, now, "乙")
+    kept = EventIndex.load(session, now, timedelta(hours=72))
+    store(session, now, a, [RawEntry("1", title="太谷区停水", content=STORY)])     # another process's write
+    item = store(session, now, b, [RawEntry("probe", title="太谷区停水", content=STORY + "（转）")])
+    session.rollback()
+    refreshed = kept.refresh(session, now, timedelta(hours=72))
+    assert refreshed is kept and kept.last_item_id == 2
+    probe = session.scalars(select(Item).where(Item.external_id == "probe")).one()
+    assert item.events_grown and probe.event_id in {r.id for r in kept.by_hash.values()}
+    assert kept.refresh(session, now + timedelta(hours=7), timedelta(hours=72)) is not kept
