@@ -90,23 +90,25 @@ def _notice(session: Session, now: datetime, case: Case, step: str, *, clock: Cl
     session.add(ClockStep(clock_id=clock.id, case_id=case.id, step=step, due_at=now, note=note))
 
 
-def _cancel_pending(session: Session, *, clock_ids: list[int], reason: str, keep_notices: bool = True) -> int:
+def _cancel_pending(session: Session, *, clock_ids: list[int], reason: str,
+                    keep: tuple[str, ...] = NOTICE_STEPS + ("follow_up",)) -> int:
+    """Cancel the pending ladder steps of `clock_ids`; notices and (by default) 持续发布 follow-ups stay."""
     if not clock_ids:
         return 0
-    where = [_STEP.c.clock_id.in_(clock_ids), _STEP.c.status == "pending"]
-    if keep_notices:
-        where.append(_STEP.c.step.not_in(NOTICE_STEPS))
+    where = [_STEP.c.clock_id.in_(clock_ids), _STEP.c.status == "pending", _STEP.c.step.not_in(keep)]
     return session.execute(update(_STEP).where(*where).values(status="cancelled", note=reason)).rowcount
 
 
-def _stop_clocks(session: Session, now: datetime, case: Case, *, status: str, reason: str) -> list[Clock]:
+def _stop_clocks(session: Session, now: datetime, case: Case, *, status: str, reason: str,
+                 end_case: bool = False) -> list[Clock]:
+    """Stop the live clocks; `end_case` also cancels the follow-ups (they sit on the first clock, met or not)."""
     stopped = [c for c in _clocks(session, case) if c.status in _LIVE]
     for c in stopped:
         c.status, c.stopped_at, c.reason = status, now, reason
         session.add(c)
     session.flush()
-    # All pending steps of the case, follow-ups included (they may sit on a clock already met).
-    _cancel_pending(session, clock_ids=[c.id for c in _clocks(session, case)], reason=reason)
+    clock_ids = [c.id for c in _clocks(session, case)] if end_case else [c.id for c in stopped]
+    _cancel_pending(session, clock_ids=clock_ids, reason=reason, keep=NOTICE_STEPS if end_case else NOTICE_STEPS + ("follow_up",))
     return stopped
 
 
@@ -235,7 +237,7 @@ def dismiss(session: Session, now: datetime, *, case_id, reason: str, actor: str
     case = _case(session, case_id)
     _open(case)
     reason = _text(reason, "撤销理由")
-    stopped = _stop_clocks(session, now, case, status="stopped", reason=f"撤销：{reason}")
+    stopped = _stop_clocks(session, now, case, status="stopped", reason=f"撤销：{reason}", end_case=True)
     case.status, case.closed_at, case.dismissed_reason = "dismissed", now, reason
     session.add(case)
     _notice(session, now, case, "dismissed", note=reason)
@@ -358,7 +360,7 @@ def close_case(session: Session, now: datetime, *, case_id, result_url: str | No
     if result_url is not None and result_url.strip() and not result_url.strip().startswith(("http://", "https://")):
         raise InvalidAction("调查处理结果的发布地址须以 http:// 或 https:// 开头")
     result_url = result_url.strip() if result_url and result_url.strip() else None
-    stopped = _stop_clocks(session, now, case, status="stopped", reason="结案时仍未确认回应")
+    stopped = _stop_clocks(session, now, case, status="stopped", reason="结案时仍未确认回应", end_case=True)
     case.status, case.closed_at, case.result_url = "closed", now, result_url
     session.add(case)
     _notice(session, now, case, "closed", note=result_url)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from monitor.assessment import Assessment
-from responders.actions import close_case, dismiss
+from responders.actions import close_case, confirm_response, dismiss
 from responders.assignment import assign
 from responders.cases import open_case, open_cases_for_judged
 from responders.config import ClocksConfig
@@ -97,7 +97,9 @@ def test_follow_up_reminders_for_continuous_release_run_until_the_case_is_closed
     config = ClocksConfig(follow_up_every=timedelta(hours=6))
     t0 = clock.now()
     case = open_test_case(session, t0, config=config, severity="major_emergency")
-    for h in (6, 12):
+    clock.set(t0 + hours(4))
+    confirm_response(session, clock.now(), case_id=case.id, clock_kind="first_release", mode="权威信息发布", actor="a")
+    for h in (6, 12):            # the first release does not end the duty to keep releasing (T-5)
         clock.set(t0 + hours(h))
         fire(session, clock, directory, config)
     follow = [e for e in events(session, case.id) if e.payload["step"] == "follow_up"]
