@@ -90,6 +90,11 @@ def _notice(session: Session, now: datetime, case: Case, step: str, *, clock: Cl
     session.add(ClockStep(clock_id=clock.id, case_id=case.id, step=step, due_at=now, note=note))
 
 
+def _live(clock: Clock) -> bool:
+    """Return True for a clock still counting (running, or overdue and not yet answered)."""
+    return clock.status in _LIVE and clock.stopped_at is None
+
+
 def _cancel_pending(session: Session, *, clock_ids: list[int], reason: str,
                     keep: tuple[str, ...] = NOTICE_STEPS + ("follow_up",)) -> int:
     """Cancel the pending ladder steps of `clock_ids`; notices and (by default) 持续发布 follow-ups stay."""
@@ -102,7 +107,7 @@ def _cancel_pending(session: Session, *, clock_ids: list[int], reason: str,
 def _stop_clocks(session: Session, now: datetime, case: Case, *, status: str, reason: str,
                  end_case: bool = False) -> list[Clock]:
     """Stop the live clocks; `end_case` also cancels the follow-ups (they sit on the first clock, met or not)."""
-    stopped = [c for c in _clocks(session, case) if c.status in _LIVE]
+    stopped = [c for c in _clocks(session, case) if _live(c)]
     for c in stopped:
         c.status, c.stopped_at, c.reason = status, now, reason
         session.add(c)
@@ -158,7 +163,7 @@ def confirm_response(session: Session, now: datetime, *, case_id, clock_kind: st
     if at > now:
         raise InvalidAction("回应时间不能晚于当前时间")
     clocks = [c for c in _clocks(session, case) if c.kind == clock_kind]
-    live = [c for c in clocks if c.status in _LIVE and c.stopped_at is None]
+    live = [c for c in clocks if _live(c)]
     if not live:
         if any(c.status == "met" for c in clocks):
             raise InvalidAction(f"该案的{_KIND_LABEL.get(clock_kind, clock_kind)}时限已确认回应")
@@ -200,7 +205,7 @@ def change_severity(session: Session, now: datetime, *, case_id, severity: str, 
     if severity != case.severity:
         clocks = _clocks(session, case)
         start = min(c.started_at for c in clocks) if clocks else case.opened_at
-        met_kinds = {c.kind for c in clocks if c.status == "met"}
+        met_kinds = {c.kind for c in clocks if c.status == "met" or (c.status == "overdue" and c.stopped_at)}
         replaced = _stop_clocks(session, now, case, status="replaced", reason=f"定级调整：{old_severity} → {severity}（{reason}）")
         kinds = tuple(k for k in CLOCKS_FOR_SEVERITY[severity] if k not in met_kinds)
         answered = session.exec(select(Response).where(Response.case_id == case.id)).first()

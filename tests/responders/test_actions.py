@@ -233,3 +233,16 @@ def test_an_unknown_case_raises_case_not_found(session, clock):
     with pytest.raises(CaseNotFound, match="不存在") as info:
         acknowledge(session, clock.now(), case_id=999, actor="a")
     assert isinstance(info.value, ResponderError)
+
+
+def test_a_clock_answered_late_is_kept_as_it_is_when_the_case_is_regraded(session, clock):
+    t0 = clock.now()
+    case = open_test_case(session, t0, config=CONFIG, severity="major_emergency")
+    clock.set(t0 + hours(6))
+    confirm_response(session, clock.now(), case_id=case.id, clock_kind="first_release", mode="权威信息发布", actor="a")
+    change_severity(session, clock.now(), case_id=case.id, severity="general", reason="降级", actor="a", config=CONFIG)
+    change_severity(session, clock.now(), case_id=case.id, severity="major_emergency", reason="再升级", actor="a", config=CONFIG)
+    kinds = clocks(session, case.id)
+    assert [(c.status, c.stopped_at) for c in kinds["first_release"]] == [("overdue", t0 + hours(6))]
+    assert [c.status for c in kinds["press_conference"]] == ["replaced", "running"]
+    assert [c.status for c in kinds["response"]] == ["met"]
