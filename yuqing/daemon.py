@@ -86,6 +86,7 @@ class Daemon:
     def _schedule(self) -> None:
         assert self.scheduler is not None
         self.scheduler.remove_all_jobs()
+        self.runtime.run_stop_hooks()
         for job in build_jobs(self.runtime):
             self.scheduler.add_job(
                 self._run_job, IntervalTrigger(seconds=job.every), args=[job], id=job.name,
@@ -177,6 +178,7 @@ class Daemon:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=1)
+        await asyncio.to_thread(runtime.run_stop_hooks)
         self.server.should_exit = True
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(server_task, timeout=5)

@@ -58,6 +58,7 @@ def clock_job(runtime: Runtime) -> Callable[[Runtime], Awaitable[object]]:
     """
     clocks = runtime.config.clocks
     keeper = LeaseKeeper(runtime.engine, ttl=clocks.lease_ttl, renew=clocks.lease_renew)
+    runtime.on_stop.append(keeper.release)      # a clean stop hands the lease over at once
     machine = SystemClock()
 
     resolver: dict[str, Recipients] = {}
@@ -159,6 +160,7 @@ def alert_jobs(runtime: Runtime) -> list[Job]:
                           base_dir=config.base_dir)
     sender = Sender(engine=runtime.engine, clock=runtime.clock, ctx=ctx, timer=time.monotonic, wall=time.time)
     keeper = LeaseKeeper(runtime.engine, name="alerts", ttl=config.clocks.lease_ttl, renew=config.clocks.lease_renew)
+    runtime.on_stop.append(keeper.release)
     machine = SystemClock()
 
     def expand() -> int:

@@ -63,6 +63,8 @@ class Runtime:
         self.started_monotonic = time.monotonic()
         self._directory: Directory | None = None
         self._judge: Judge | None = None
+        # Called when the jobs stop (shutdown, or before a reload rebuilds them): lease releases.
+        self.on_stop: list = []
 
     @property
     def directory(self) -> Directory:
@@ -94,6 +96,15 @@ class Runtime:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    def run_stop_hooks(self) -> None:
+        """Call and forget every `on_stop` hook; a failing hook is logged, the others still run."""
+        hooks, self.on_stop = self.on_stop, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - shutdown must go on
+                logger.exception("stop hook %r failed", hook)
 
     def replace_config(self, config: Config) -> None:
         self.config = config

@@ -26,8 +26,14 @@ def notify(state: str, environ=None) -> bool:
         address = "\0" + address[1:]    # abstract namespace
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            # Non-blocking: a reader that stopped reading (a full socket buffer) must never
+            # freeze the daemon's main loop; a lost ping is better than a stuck daemon.
+            sock.setblocking(False)
             sock.connect(address)
-            sock.sendall(state.encode())
+            sock.send(state.encode())
+    except BlockingIOError:
+        logger.warning("sd_notify %s dropped: the notify socket is full", state.split("=")[0])
+        return False
     except OSError as e:
         logger.warning("sd_notify %s failed: %s", state.split("=")[0], e)
         return False

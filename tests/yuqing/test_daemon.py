@@ -90,3 +90,45 @@ def test_it_exits_with_a_clear_message_when_the_database_is_unreachable(tmp_path
         assert "Traceback" not in log
     finally:
         process.stop()
+
+
+def test_a_notify_socket_nobody_reads_never_freezes_the_daemon(tmp_path, db_url):
+    port = free_port()
+    config = write_config(tmp_path / "config.toml", db_url=db_url, port=port)
+    process = DaemonProcess(config, port, env={"WATCHDOG_USEC": "100000"})   # a ping every 0.5 s
+    try:
+        process.wait_ready()
+        # Stop reading: the socket buffer fills within seconds; the main loop must keep going.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            assert process.get("/healthz").status_code == 200
+            time.sleep(1)
+        process.proc.send_signal(signal.SIGTERM)
+        assert process.proc.wait(timeout=10) == 0
+    finally:
+        process.stop()
+
+
+def test_a_clean_stop_hands_over_the_clocks_lease_at_once(daemon, db_url):
+    from sqlmodel import Session, select
+
+    from responders.models import Lease
+    from yuqing.db import make_engine
+
+    daemon.wait_ready()
+    engine = make_engine(db_url)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with Session(engine) as session:
+                if session.exec(select(Lease)).all():
+                    break
+            time.sleep(0.2)
+        with Session(engine) as session:
+            assert session.exec(select(Lease)).all(), "the daemon never took a lease"
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=10) == 0
+        with Session(engine) as session:
+            assert session.exec(select(Lease)).all() == []
+    finally:
+        engine.dispose()
