@@ -165,3 +165,12 @@ def test_a_manual_case_follows_the_same_rules(users, browser, engine):
         case = s.get(Case, case_id)
     assert case.first_body == "晋中市太谷区水利局" and case.opened_by == "officer"
     assert set(clocks_of(engine, case_id)) == {"response"}
+
+
+def test_a_nul_character_in_a_form_is_dropped_not_a_server_error(runtime, users, browser, engine):
+    case_id = make_case(runtime)
+    answer = browser("officer").post(f"/cases/{case_id}/rumor", {"evidence": "https://a.example/1\x00", "note": "x\x00y"})
+    assert answer.status_code == 303
+    with Session(engine) as s:
+        entry = s.exec(select(AuditEntry).where(AuditEntry.action == "refer_rumor")).one()
+    assert entry.detail["note"] == "xy"

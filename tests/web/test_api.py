@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from monitor.polling import sync_sources
-from responders.models import AuditEntry, Clock
+from responders.models import AuditEntry
 from yuqing.tables import ApiToken
 from yuqing.web.accounts import revoke_token
 
@@ -197,3 +197,16 @@ def test_a_liaison_token_cannot_push(api, users, token_of, push_source):
 
 def test_a_body_that_is_not_a_record_is_400(api, users, token_of, push_source):
     assert api.post("/api/items", headers=auth(token_of("officer")), json="text").status_code == 400
+
+
+def test_nul_characters_and_lone_surrogates_are_cleaned_not_a_server_error(api, runtime, users, token_of,
+                                                                          push_source, engine):
+    token = token_of("officer")
+    body = '[{"id": "n\\u0000ul", "title": "\\ud83d", "text": "停水\\u0000三天"}]'
+    answer = api.post("/api/items", headers={**auth(token), "Content-Type": "application/json"}, content=body)
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1
+    case_id = make_case(runtime)
+    answer = api.post(f"/api/cases/{case_id}/responses", headers={**auth(token), "Content-Type": "application/json"},
+                      content='{"clock": "first_release", "mode": "other", "note": "a\\u0000b\\udc00"}')
+    assert answer.status_code == 201 and answer.json()["note"] == "ab\ufffd"
+    assert api.post("/api/items?source=x%00y", headers=auth(token), json={"id": "a", "text": "b"}).status_code == 409

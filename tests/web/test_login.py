@@ -157,3 +157,7 @@ def test_static_assets_are_served_locally(app):
     assert b.get("/static/app.css").status_code == 200
     html = b.get("/login").text
     assert "http://" not in html.replace('http://testserver', '') and "https://" not in html
+
+
+def test_a_nul_character_in_the_user_name_is_a_refusal_not_a_server_error(app, users):
+    assert Browser(app).login("off\x00icer", "x").status_code == 401

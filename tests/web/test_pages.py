@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from alerts.models import DeliveryAttempt, Notification
 from monitor.models import Event, Item, Source
-from responders.models import Case, Clock
+from responders.models import Case
 
 from .conftest import make_case
 

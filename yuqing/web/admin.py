@@ -16,6 +16,7 @@ from responders.models import AuditEntry
 
 from ..tables import ApiToken, User
 from .accounts import ROLES, AccountError, create_user, issue_token, revoke_token, set_password
+from .cleantext import Code, Line
 from .deps import db, page_user, require, runtime_of
 from .labels import SECTOR_LABELS
 from .security import check_csrf
@@ -55,9 +56,9 @@ def users(request: Request, admin: User = Depends(_admin), session: Session = De
 
 
 @router.post("/users", dependencies=[Depends(check_csrf)])
-def add_user(request: Request, username: str = Form(..., max_length=100), password: str = Form(..., max_length=1000),
-             role: str = Form(..., max_length=20), display_name: str = Form("", max_length=200),
-             body_locality: str = Form("", max_length=200), body_sector: str = Form("", max_length=50),
+def add_user(request: Request, username: Line = ..., password: Line = ...,
+             role: Code = ..., display_name: Line = "",
+             body_locality: Line = "", body_sector: Code = "",
              admin: User = Depends(_admin), session: Session = Depends(db)):
     directory = runtime_of(request).directory
     try:
@@ -110,7 +111,7 @@ def enable_user(request: Request, user_id: int = ID, admin: User = Depends(_admi
 
 
 @router.post("/users/{user_id}/password", dependencies=[Depends(check_csrf)])
-def reset_password(request: Request, user_id: int = ID, password: str = Form(..., max_length=1000),
+def reset_password(request: Request, user_id: int = ID, password: Line = ...,
                    admin: User = Depends(_admin), session: Session = Depends(db)):
     target = _user(session, user_id)
     try:
@@ -125,7 +126,7 @@ def reset_password(request: Request, user_id: int = ID, password: str = Form(...
 
 
 @router.post("/tokens", dependencies=[Depends(check_csrf)])
-def add_token(request: Request, user_id: int = Form(..., ge=1, le=2**31 - 1), name: str = Form("api", max_length=100),
+def add_token(request: Request, user_id: int = Form(..., ge=1, le=2**31 - 1), name: Line = "api",
               admin: User = Depends(_admin), session: Session = Depends(db)):
     target = _user(session, user_id)
     row, token = issue_token(session, runtime_of(request).clock.now(), user=target, name=name)

@@ -23,6 +23,7 @@ from responders.models import AuditEntry, Case, Clock, Response
 
 from ..tables import User
 from ..pipeline import after_ingest
+from .cleantext import CleanStr, clean_json
 from .deps import api_user, db, require, runtime_of
 from .labels import label
 from .permissions import case_in_scope, is_liaison
@@ -179,7 +180,7 @@ _PUSH_BODY = {"requestBody": {"required": True, "content": {"application/json": 
                         413: {"description": "too many records in one request"},
                         400: {"description": "the body is neither a record nor a list"}})
 def push_items(request: Request, records: Any = Body(...),
-               source: str | None = Query(None, max_length=200, description="push source name (default: the first)"),
+               source: CleanStr | None = Query(None, max_length=200, description="push source name (default: the first)"),
                user: User = Depends(api_user), session: Session = Depends(db)):
     """Accept one `classify` input record or a list of them; they are stored, judged and may open cases.
 
@@ -197,7 +198,7 @@ def push_items(request: Request, records: Any = Body(...),
         raise HTTPException(409, "没有启用的推送信息源（config.toml 中 kind = \"push\" 的 [[sources]]）")
     now = runtime.clock.now()
     try:
-        result = accept_records(session, now, records, source_name=name, config=runtime.config)
+        result = accept_records(session, now, clean_json(records), source_name=name, config=runtime.config)
     except SourceNotFound as e:
         raise HTTPException(409, str(e)) from e
     except RecordError as e:

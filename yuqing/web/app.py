@@ -6,7 +6,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from ..demo import web as demo_web
 from ..runtime import Runtime
 from . import admin, api, casework, health, info, login, pages, reports
+from .cleantext import clean_json
 from .deps import LoginRequired
 from .rendering import Renderer
 from .security import SESSION_SECONDS, SecurityHeaders, secure_cookies
@@ -79,7 +81,8 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
         if _is_api(request):
-            return await request_validation_exception_handler(request, exc)
+            # The errors echo the input; a lone surrogate in it would make the JSON answer itself fail.
+            return JSONResponse({"detail": clean_json(jsonable_encoder(exc.errors()))}, status_code=422)
         fields = "、".join(str(e["loc"][-1]) for e in exc.errors() if e.get("loc"))
         return _error_page(request, 422, f"提交的内容不完整或格式不对：{fields}", None)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
@@ -23,6 +23,7 @@ from responders import actions
 from responders.errors import CaseNotFound, InvalidAction
 
 from ..tables import User
+from .cleantext import Code, Codes, Line, Text
 from .deps import db, page_user, require, runtime_of
 from .labels import RESPONSE_MODES, SECTOR_LABELS, SEVERITIES, label
 from .queries import visible_case
@@ -35,7 +36,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 pages = APIRouter(include_in_schema=False)
 
 CASE_ID = Path(ge=1, le=2**31 - 1)
-TEXT = 5000
 
 
 def parse_local(value: str | None, timezone: str) -> datetime | None:
@@ -83,7 +83,7 @@ def _now(request: Request) -> datetime:
 
 
 @router.post("/cases/{case_id}/ack")
-def acknowledge(request: Request, case_id: int = CASE_ID, next: str = Form("", max_length=10),
+def acknowledge(request: Request, case_id: int = CASE_ID, next: Code = "",
                 user: User = Depends(page_user), session: Session = Depends(db)):
     def do():
         actions.acknowledge(session, _now(request), case_id=case_id, actor=user.username)
@@ -92,9 +92,9 @@ def acknowledge(request: Request, case_id: int = CASE_ID, next: str = Form("", m
 
 
 @router.post("/cases/{case_id}/responses")
-def confirm_response(request: Request, case_id: int = CASE_ID, clock_kind: str = Form(..., max_length=30),
-                     mode: str = Form(..., max_length=40), at: str = Form("", max_length=40),
-                     url: str = Form("", max_length=2000), note: str = Form("", max_length=TEXT),
+def confirm_response(request: Request, case_id: int = CASE_ID, clock_kind: Code = ...,
+                     mode: Code = ..., at: Code = "",
+                     url: Line = "", note: Text = "",
                      user: User = Depends(page_user), session: Session = Depends(db)):
     def do():
         if mode not in RESPONSE_MODES:
@@ -114,8 +114,8 @@ def is_downgrade(*, old_severity: str, old_major: bool, severity: str, especiall
 
 
 @router.post("/cases/{case_id}/severity")
-def change_severity(request: Request, case_id: int = CASE_ID, severity: str = Form(..., max_length=30),
-                    especially_major: str = Form("", max_length=5), reason: str = Form("", max_length=TEXT),
+def change_severity(request: Request, case_id: int = CASE_ID, severity: Code = ...,
+                    especially_major: Code = "", reason: Text = "",
                     user: User = Depends(page_user), session: Session = Depends(db)):
     case = visible_case(session, user, case_id)
     major = especially_major in ("1", "on", "true")
@@ -132,7 +132,7 @@ def change_severity(request: Request, case_id: int = CASE_ID, severity: str = Fo
 
 
 @router.post("/cases/{case_id}/dismiss")
-def dismiss(request: Request, case_id: int = CASE_ID, reason: str = Form("", max_length=TEXT),
+def dismiss(request: Request, case_id: int = CASE_ID, reason: Text = "",
             user: User = Depends(page_user), session: Session = Depends(db)):
     def do():
         actions.dismiss(session, _now(request), case_id=case_id, reason=reason, actor=user.username)
@@ -141,9 +141,9 @@ def dismiss(request: Request, case_id: int = CASE_ID, reason: str = Form("", max
 
 
 @router.post("/cases/{case_id}/reassign")
-def reassign(request: Request, case_id: int = CASE_ID, locality: str = Form(..., max_length=200),
-             sector: str = Form(..., max_length=50), how: str = Form("reassign", max_length=20),
-             reason: str = Form("", max_length=TEXT), user: User = Depends(page_user), session: Session = Depends(db)):
+def reassign(request: Request, case_id: int = CASE_ID, locality: Line = ...,
+             sector: Code = ..., how: Code = "reassign",
+             reason: Text = "", user: User = Depends(page_user), session: Session = Depends(db)):
     def do():
         if how not in ("reassign", "co_responder", "lead"):
             raise InvalidAction(f"未知的改派方式：{how}")
@@ -156,8 +156,8 @@ def reassign(request: Request, case_id: int = CASE_ID, locality: str = Form(...,
 
 
 @router.post("/cases/{case_id}/rumor")
-def refer_rumor(request: Request, case_id: int = CASE_ID, evidence: str = Form("", max_length=TEXT),
-                note: str = Form("", max_length=TEXT), user: User = Depends(page_user), session: Session = Depends(db)):
+def refer_rumor(request: Request, case_id: int = CASE_ID, evidence: Text = "",
+                note: Text = "", user: User = Depends(page_user), session: Session = Depends(db)):
     def do():
         links = [line.strip() for line in evidence.splitlines() if line.strip()]
         actions.refer_rumor(session, _now(request), case_id=case_id, evidence=links, note=note.strip() or None,
@@ -167,7 +167,7 @@ def refer_rumor(request: Request, case_id: int = CASE_ID, evidence: str = Form("
 
 
 @router.post("/cases/{case_id}/close")
-def close(request: Request, case_id: int = CASE_ID, result_url: str = Form("", max_length=2000),
+def close(request: Request, case_id: int = CASE_ID, result_url: Line = "",
           user: User = Depends(page_user), session: Session = Depends(db)):
     def do():
         actions.close_case(session, _now(request), case_id=case_id, result_url=result_url.strip() or None,
@@ -191,10 +191,10 @@ def _new_case_page(request: Request, user: User, *, error: str | None, form: dic
 
 
 @router.post("/cases/new")
-def open_manual_case(request: Request, title: str = Form("", max_length=500), text: str = Form("", max_length=TEXT),
-                     kind: str = Form(..., max_length=30), ordered_at: str = Form("", max_length=40),
-                     localities: str = Form("", max_length=2000), sectors: list[str] = Form([]),
-                     severity: str = Form(..., max_length=30), especially_major: str = Form("", max_length=5),
+def open_manual_case(request: Request, title: Line = "", text: Text = "",
+                     kind: Code = ..., ordered_at: Code = "",
+                     localities: Line = "", sectors: Codes = [],
+                     severity: Code = ..., especially_major: Code = "",
                      user: User = Depends(page_user), session: Session = Depends(db)):
     require(user, "open_case")
     runtime = runtime_of(request)

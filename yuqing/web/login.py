@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from .accounts import authenticate, session_fingerprint
+from .cleantext import Line
 from .deps import db, runtime_of
 from .security import check_csrf
 
@@ -41,8 +42,8 @@ def login_form(request: Request, next: str | None = None):
 
 
 @router.post("/login", dependencies=[Depends(check_csrf)])
-def login(request: Request, username: str = Form("", max_length=200), password: str = Form("", max_length=1000),
-          next: str = Form("/", max_length=2000), session: Session = Depends(db)):
+def login(request: Request, username: Line = "", password: Line = "",
+          next: Line = "/", session: Session = Depends(db)):
     runtime = runtime_of(request)
     renderer = request.app.state.renderer
     result = authenticate(session, runtime.clock.now(), username=username, password=password,

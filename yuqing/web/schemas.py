@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from .cleantext import clean_text
 from .labels import RESPONSE_MODES
 from .rendering import safe_url
 
@@ -98,6 +99,11 @@ class ResponseIn(BaseModel):
         # The Chinese label is accepted too (发布权威信息 -> authoritative_info).
         by_label = {label: code for code, label in RESPONSE_MODES.items()}
         return by_label.get(value, value)
+
+    @field_validator("url", "note", mode="before")
+    @classmethod
+    def _storable(cls, value):
+        return clean_text(value) if isinstance(value, str) else value
 
     @field_validator("url")
     @classmethod
