@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from responders.models import AuditEntry, Case, Clock, Response
+from responders.firing import fire_due_steps
+from responders.models import AuditEntry, Case, Clock, ClockStep, Response
 
 from .conftest import make_case
 
@@ -165,6 +166,7 @@ def test_a_manual_case_follows_the_same_rules(users, browser, engine):
         case = s.get(Case, case_id)
     assert case.first_body == "晋中市太谷区水利局" and case.opened_by == "officer"
     assert set(clocks_of(engine, case_id)) == {"response"}
+    assert "多户反映" in b.get(f"/cases/{case_id}").text
 
 
 def test_a_nul_character_in_a_form_is_dropped_not_a_server_error(runtime, users, browser, engine):
@@ -174,3 +176,18 @@ def test_a_nul_character_in_a_form_is_dropped_not_a_server_error(runtime, users,
     with Session(engine) as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "refer_rumor")).one()
     assert entry.detail["note"] == "xy"
+
+
+def test_a_fired_ladder_step_can_be_signed_for_on_its_own(runtime, users, browser, engine, clock):
+    case_id = make_case(runtime)
+    with Session(engine) as s:
+        fire_due_steps(s, clock.now(), directory=runtime.directory, config=runtime.config.clocks)
+        s.commit()
+        step = s.exec(select(ClockStep).where(ClockStep.case_id == case_id, ClockStep.status == "fired")).first()
+    assert step is not None
+    b = browser("officer")
+    assert 'name="step_id" value="%d"' % step.id in b.get(f"/cases/{case_id}").text
+    assert b.post(f"/cases/{case_id}/ack", {"step_id": str(step.id)}).status_code == 303
+    with Session(engine) as s:
+        assert s.get(ClockStep, step.id).acknowledged_at == clock.now()
+    assert "已签收" in b.get(f"/cases/{case_id}").text

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from yuqing.runtime import Runtime
 from yuqing.tables import User
+from yuqing.web import create_app
 from yuqing.web.accounts import MAX_FAILURES_PER_USER, THROTTLE_WINDOW, set_password
 
 from .conftest import PASSWORD, Browser, csrf_of
@@ -117,9 +119,6 @@ def test_the_session_cookie_is_httponly_samesite_and_not_secure_over_http(app, u
 
 
 def test_the_session_cookie_is_secure_when_base_url_is_https(web_config, clock, engine, users):
-    from yuqing.runtime import Runtime
-    from yuqing.web import create_app
-
     web = web_config.web.model_copy(update={"base_url": "https://yuqing.example.gov.cn"})
     app = create_app(Runtime(web_config.model_copy(update={"web": web}), clock, engine=engine))
     answer = Browser(app).login("officer")

@@ -10,6 +10,8 @@ from alerts.models import DeliveryAttempt, Notification
 from monitor.models import Event, Item, Source
 from responders.models import Case
 
+from yuqing.web.queries import PAGE_SIZE
+
 from .conftest import make_case
 
 XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
@@ -45,8 +47,6 @@ def test_the_list_refresh_returns_only_the_rows(runtime, users, browser):
 
 
 def test_the_dashboard_pages_through_many_cases(runtime, users, browser, engine):
-    from yuqing.web.queries import PAGE_SIZE
-
     for i in range(PAGE_SIZE + 3):
         make_case(runtime, title=f"批量案件{i:03d}", severity="general")
     b = browser("officer")

@@ -116,13 +116,14 @@ def _acting_on(session: Session, user: User, case_id: int, permission: str) -> C
 
 
 @router.post("/cases/{case_id}/ack", response_model=CaseDetail, responses=ACTION_ERRORS)
-def acknowledge(request: Request, case_id: int = CASE_ID, user: User = Depends(api_user),
-                session: Session = Depends(db)):
-    """Acknowledge the case (stops the reminder repeats, never the clocks)."""
+def acknowledge(request: Request, case_id: int = CASE_ID,
+                step_id: int | None = Query(None, ge=1, le=2**31 - 1, description="only this fired ladder step"),
+                user: User = Depends(api_user), session: Session = Depends(db)):
+    """Acknowledge the case, or one fired ladder step (stops the reminder repeats, never the clocks)."""
     _acting_on(session, user, case_id, "acknowledge")
     now = runtime_of(request).clock.now()
     try:
-        case = actions.acknowledge(session, now, case_id=case_id, actor=user.username)
+        case = actions.acknowledge(session, now, case_id=case_id, actor=user.username, step_id=step_id)
     except CaseNotFound as e:
         raise HTTPException(404, str(e)) from e
     except InvalidAction as e:

@@ -83,11 +83,15 @@ def _now(request: Request) -> datetime:
 
 
 @router.post("/cases/{case_id}/ack")
-def acknowledge(request: Request, case_id: int = CASE_ID, next: Code = "",
+def acknowledge(request: Request, case_id: int = CASE_ID, next: Code = "", step_id: Code = "",
                 user: User = Depends(page_user), session: Session = Depends(db)):
+    """Acknowledge the case, or only one fired step of its ladder (`step_id`): the repeats stop, the clock runs on."""
     def do():
-        actions.acknowledge(session, _now(request), case_id=case_id, actor=user.username)
-        return "已确认收到"
+        step = int(step_id) if step_id.isdigit() and len(step_id) < 10 else None
+        if step_id and step is None:
+            raise InvalidAction(f"提醒编号不对：{step_id}")
+        actions.acknowledge(session, _now(request), case_id=case_id, actor=user.username, step_id=step)
+        return "已签收该提醒" if step else "已确认收到"
     return _act(request, session, user, case_id, "acknowledge", do, back="/" if next == "/" else None)
 
 
