@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from monitor.polling import sync_sources
+from responders.actions import close_case
 from responders.models import AuditEntry
 from yuqing.tables import ApiToken
 from yuqing.web.accounts import revoke_token
@@ -71,7 +72,6 @@ def test_listing_cases_by_status(api, runtime, users, token_of):
     open_id = make_case(runtime, title="未结")
     closed_id = make_case(runtime, title="已结")
     api.post(f"/api/cases/{closed_id}/responses", headers=auth(token), json={"clock": "first_release", "mode": "other"})
-    from responders.actions import close_case
     with Session(runtime.engine) as s:
         close_case(s, runtime.clock.now(), case_id=closed_id, result_url=None, actor="t")
     ids = lambda status: [c["id"] for c in api.get(f"/api/cases?status={status}", headers=auth(token)).json()]

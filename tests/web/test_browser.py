@@ -8,6 +8,7 @@ import time
 
 import pytest
 import uvicorn
+from playwright.sync_api import sync_playwright
 
 from .conftest import PASSWORD, make_case
 
@@ -38,8 +39,6 @@ def server(app):
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(base_url=server, locale="zh-CN")
