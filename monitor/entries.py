@@ -60,10 +60,30 @@ class NormalItem:
     note: str | None = None               # e.g. "time clamped"
 
 
-def _short(value: str | None, limit: int) -> str | None:
+def storable(value: str | None) -> str | None:
+    """Return `value` without NUL characters and lone surrogates, which the databases refuse.
+
+    Why here: PostgreSQL rejects NUL in text and no UTF-8 database takes a lone
+    surrogate (JSON can carry both: "\\u0000", "\\ud800"); one such entry must not
+    fail its feed's whole transaction.
+    """
     if value is None:
         return None
-    value = " ".join(str(value).split())
+    value = str(value)
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    value = storable(value)
+    if value is None:
+        return None
+    value = " ".join(value.split())
     return clip(value, limit) if value else None
 
 
@@ -76,9 +96,9 @@ def normalise_entry(raw: RawEntry, *, now: datetime) -> NormalItem:
     4. The time is parsed (Asia/Shanghai default, future clamped).
     5. The external id falls back to the canonical URL, then to the content hash.
     """
-    title_source = raw.title or ""
+    title_source = storable(raw.title) or ""
     title = html_to_text(title_source, limit=MAX_TITLE_CHARS) if ("<" in title_source or "&" in title_source) else clip(" ".join(title_source.split()), MAX_TITLE_CHARS)
-    text = html_to_text(raw.content, limit=MAX_TEXT_CHARS)
+    text = html_to_text(storable(raw.content), limit=MAX_TEXT_CHARS)
     if not title and not text:
         raise RecordError(raw.external_id, "entry has neither a title nor any text")
     if not title:

@@ -37,6 +37,7 @@ from sqlmodel import Session
 
 from .config import MonitorConfig, SchemeConfig, SourceConfig
 from .errors import FeedError, FetchError
+from .entries import storable
 from .events import EventIndex
 from .fetch import Fetcher
 from .health import check_source_health
@@ -178,7 +179,7 @@ def record_outcome(session: Session, now: datetime, source: Source, *, config: M
     if error is not None:
         source.consecutive_failures += 1
         source.last_status = getattr(error, "status", None) or "internal_error"
-        source.last_error = (str(error) or type(error).__name__)[:2000]
+        source.last_error = storable((str(error) or type(error).__name__)[:2000])
         delay = backoff_delay(interval, source.consecutive_failures, max(config.max_backoff, interval))
         source.next_poll_at = next_poll_after(now, delay, config.jitter, rng)
         return
@@ -194,7 +195,7 @@ def record_outcome(session: Session, now: datetime, source: Source, *, config: M
         source.last_status = "not_modified"
     else:
         source.last_status = "partial" if problems else "ok"
-    source.last_error = " | ".join(problems)[:2000] or None
+    source.last_error = storable(" | ".join(problems)[:2000]) or None
     source.next_poll_at = next_poll_after(now, interval, config.jitter, rng)
 
 

@@ -63,3 +63,12 @@ def test_a_configured_push_source_not_yet_synced_is_created_on_first_push(sessio
     result = accept_records(session, clock.now(), {"id": "n1", "text": "太谷停水"}, source_name="新推送", config=settings)
     assert result.accepted == 1
     assert session.scalars(select(Source).where(Source.name == "新推送")).one().kind == "push"
+
+
+def test_nul_characters_and_lone_surrogates_are_cleaned_not_fatal(session, clock, push_source):
+    records = [{"id": "bad\u0000id", "title": "太谷\u0000停水", "text": "居民\ud800反映", "source": "论坛\u0000"},
+               {"id": "fine", "text": "平遥停暖"}]
+    result = accept_records(session, clock.now(), records, source_name=push_source, config=Settings())
+    assert result.accepted == 2
+    item = session.scalars(select(Item).where(Item.external_id == "badid")).one()
+    assert (item.title, item.text, item.site) == ("太谷停水", "居民?反映", "论坛")
