@@ -77,8 +77,10 @@ async def retrieve(source: SourceSnapshot, *, fetcher: Fetcher | None = None, sc
         result.entries.extend(doc.entries)
         result.warnings.extend(f"{file.name}: {w}" for w in doc.warnings)
     if errors and len(errors) == len(files):
-        first = errors[0]
-        if isinstance(first, (FeedError, FetchError)):
-            raise type(first)(first.status, "; ".join(result.warnings[:3])) if not isinstance(first, ResponseTooLarge) else first
-        raise FetchError("read_error", "; ".join(result.warnings[:3]))
+        if len(errors) == 1 and isinstance(errors[0], (FeedError, FetchError)):
+            raise errors[0]
+        summary = "; ".join(result.warnings[:3])
+        if all(isinstance(e, FeedError) for e in errors):
+            raise FeedError("parse_error", f"no readable feed in {path}: {summary}")
+        raise FetchError("read_error", f"no readable feed in {path}: {summary}")
     return result
