@@ -335,7 +335,9 @@ async def poll_due_sources(engine: Engine, now: datetime, *, settings: MonitorSe
     report.notices = await asyncio.to_thread(health)
     report.seconds = time.perf_counter() - started
     if report.polled:
-        logger.info("poll cycle: %d sources (%d not modified, %d failed), %d items, %d new, %d events, %d notices in %.1fs",
+        # INFO only when something happened: a drill polls every half second.
+        level = logging.INFO if (report.new_items or report.failed or report.notices) else logging.DEBUG
+        logger.log(level, "poll cycle: %d sources (%d not modified, %d failed), %d items, %d new, %d events, %d notices in %.1fs",
                     report.polled, report.not_modified, len(report.failed), report.items, report.new_items,
                     len(report.events), report.notices, report.seconds)
     return report
