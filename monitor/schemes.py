@@ -30,7 +30,7 @@ import ahocorasick
 from .errors import SchemeError
 from .normalize import fold
 
-__all__ = ["Term", "AllOf", "AnyOf", "Without", "parse_expression", "build_scheme", "Matcher", "SchemeSpec"]
+__all__ = ["Term", "AllOf", "AnyOf", "parse_expression", "build_scheme", "Matcher", "SchemeSpec"]
 
 _FULLWIDTH = str.maketrans({"｜": "|", "＋": "+", "－": "-", "（": "(", "）": ")", "＂": '"', "“": '"', "”": '"', "\u3000": " "})
 _OPERATORS = set('|+-()" \t\r\n')
@@ -70,9 +70,6 @@ class AnyOf:
     def words(self) -> Iterable[str]:
         for p in self.parts:
             yield from p.words()
-
-
-Without = AllOf  # readability alias: AllOf(parts, exclude=...) is "parts without exclude"
 
 
 class _Parser:

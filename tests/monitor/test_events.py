@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from monitor.entries import RawEntry
 from monitor.events import EventIndex, heat_score
