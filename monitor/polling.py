@@ -299,20 +299,22 @@ async def poll_due_sources(engine: Engine, now: datetime, *, settings: MonitorSe
                         stored = await asyncio.to_thread(
                             ingest_retrieved, session, now, source_id=snapshot.id, retrieved=retrieved, error=error,
                             matcher=matcher, cache=cache, config=config, rng=rng)
-                    retrieved = None    # free the entries before taking the next source
                     report.polled += 1
                     if error is not None:
                         report.failed[snapshot.name] = getattr(error, "status", "internal_error")
                         logger.info("source %s (%s): %s: %s", snapshot.id, snapshot.name, report.failed[snapshot.name], error)
-                    elif stored is None:
+                    elif retrieved.not_modified:
                         report.not_modified += 1
                         logger.debug("source %s (%s): not modified", snapshot.id, snapshot.name)
+                    elif stored is None:
+                        report.failed[snapshot.name] = "internal_error"     # logged with its traceback when stored
                     else:
                         report.items += stored.items
                         report.new_items += stored.new_items
                         report.events |= stored.events
                         logger.debug("source %s (%s): %d entries, %d new, %d events", snapshot.id, snapshot.name,
                                      stored.items, stored.new_items, len(stored.events))
+                    retrieved = stored = None    # free the entries before taking the next source
 
             workers = max(1, min(config.max_connections, len(due)))
             # return_exceptions: one worker's failure (the database gone) must not close the
