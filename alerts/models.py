@@ -19,6 +19,11 @@ class Notification(SQLModel, table=True):
     __table_args__ = (
         Index("ix_notification_due", "next_attempt_at", sqlite_where=text("status IN ('pending', 'retry')"),
               postgresql_where=text("status IN ('pending', 'retry')")),
+        # alerts_0002: the sender claims per channel, and takes over claims of a sender that died.
+        Index("ix_notification_channel_due", "channel", "next_attempt_at",
+              sqlite_where=text("status IN ('pending', 'retry')"), postgresql_where=text("status IN ('pending', 'retry')")),
+        Index("ix_notification_claimed", "claimed_until", sqlite_where=text("status = 'sending'"),
+              postgresql_where=text("status = 'sending'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -40,7 +40,9 @@ from .routing import RoutingContext, render_row_fields
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Sender"]
+__all__ = ["Sender", "HOUSEKEEPING_EVERY"]
+
+HOUSEKEEPING_EVERY = 5.0     # seconds between sweeps for drill rows and rows of unknown channels
 
 
 class Sender:
@@ -73,6 +75,7 @@ class Sender:
         self._http: httpx.AsyncClient | None = None
         self._channels: dict[str, Channel] = {}
         self._wake = asyncio.Event()
+        self._housekeeping_at = float("-inf")
 
     # -- resources ---------------------------------------------------------------
     def _ensure_channels(self) -> None:
@@ -100,15 +103,20 @@ class Sender:
         alerts = self.ctx.alerts
         started = 0
         with Session(self.engine) as session:
-            suppress_drills(session, channels=[n for n, c in self.configs.items() if not self._accepts_drills(c)], now=now)
-            fail_unknown_channels(session, known=list(self.configs), now=now, on_failed=self._add_fallback)
+            if self.timer() >= self._housekeeping_at:
+                # Rare work, so not on every pass (a pass runs each time a send finishes).
+                self._housekeeping_at = self.timer() + HOUSEKEEPING_EVERY
+                suppress_drills(session, channels=[n for n, c in self.configs.items() if not self._accepts_drills(c)],
+                                now=now)
+                fail_unknown_channels(session, known=list(self.configs), now=now, on_failed=self._add_fallback)
             for name in self.configs:
                 room = min(self.limiters[name].available(), self.per_channel - self._in_flight.get(name, 0),
                            self.max_in_flight - len(self._tasks), alerts.batch)
                 if room <= 0:
                     continue
                 token = f"{self.name}#{next(self._tokens)}"
-                rows = claim_due(session, now, channel=name, limit=room, token=token, claim_timeout=alerts.claim_timeout)
+                rows = claim_due(session, now, channel=name, limit=room, token=token, claim_timeout=alerts.claim_timeout,
+                                 drills=self._accepts_drills(self.configs[name]))
                 if rows:
                     self._ensure_channels()
                 for row in rows:

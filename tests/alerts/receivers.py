@@ -56,6 +56,7 @@ class Received:
     json: dict | None
     at: float                      # time.monotonic() on arrival
     answer: dict | None = None
+    wall: float = 0.0              # time.time() on arrival (latency from a due time)
 
 
 @dataclass
@@ -108,6 +109,10 @@ class RobotServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in one segment: with Nagle on and the client's delayed ACK,
+            # a second small write waits ~40 ms per request.
+            disable_nagle_algorithm = True
+            wbufsize = -1
 
             def log_message(self, *args):  # quiet
                 pass
@@ -123,7 +128,10 @@ class RobotServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256     # the benchmark opens many connections at once
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -161,7 +169,7 @@ class RobotServer:
         except ValueError:
             body = None
         kind = parts.path.strip("/").split("/")[0]
-        record = Received(kind, parts.path, query, headers, raw, body, now)
+        record = Received(kind, parts.path, query, headers, raw, body, now, wall=time.time())
         with self.lock:
             self.received.append(record)
         self.arrived.set()

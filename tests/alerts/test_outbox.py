@@ -112,3 +112,20 @@ def test_a_row_of_a_channel_removed_from_the_config_fails_visibly(session, engin
     drain(engine, clock, other)
     row = session.exec(select(Notification)).one()
     assert row.status == "failed" and "not configured" in row.last_error
+
+
+def test_a_drill_row_queued_after_the_sweep_is_still_not_sent(session, engine, clock, robots):
+    import asyncio
+
+    from .conftest import make_sender
+    ctx = make_ctx([hook(robots)])
+    sender = make_sender(engine, clock, ctx)
+
+    async def two_passes():
+        sender.step()                                   # the sweep for drill rows runs here, on an empty outbox
+        queued(session, clock, ctx, drill=True)
+        sender.step()
+        await sender.aclose()
+    asyncio.run(two_passes())
+    assert robots.received == []
+    assert session.exec(select(Notification)).one().status == "pending"
