@@ -33,6 +33,7 @@ def test_confirming_a_response_stops_its_clock_and_shows_the_mode(runtime, users
     assert response.at.isoformat() == "2026-11-20T02:30:00+00:00"      # 10:30 Beijing time
     page = b.get(f"/cases/{case_id}").text
     assert "已确认回应" in page and "新闻发布会" in page and "区政府召开发布会" in page
+    assert "（press_conference" not in page
 
 
 def test_a_response_note_with_markup_is_shown_as_text(runtime, users, browser):

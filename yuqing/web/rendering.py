@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .labels import label
+from .labels import RESPONSE_MODES, label
 from .security import csrf_token
 
 __all__ = ["Renderer", "safe_url", "format_duration_zh"]
@@ -67,6 +67,14 @@ def plain(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def with_mode_labels(text: str | None) -> str:
+    """Return `text` with response-mode codes written by the clocks engine ("（press_conference") as labels."""
+    text = text or ""
+    for code, name in RESPONSE_MODES.items():
+        text = text.replace(f"（{code}", f"（{name}")
+    return text
+
+
 class Renderer:
     """Render templates with the request's user, CSRF token and the deployment's time zone."""
 
@@ -75,7 +83,8 @@ class Renderer:
         self.clock = clock
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
-        self.env.filters.update(local=self.local, duration=format_duration_zh, safe_url=safe_url, label=label, plain=plain,
+        self.env.filters.update(local=self.local, duration=format_duration_zh, safe_url=safe_url, label=label,
+                                plain=plain, modes_zh=with_mode_labels,
                                 iso=lambda d: d.isoformat() if d else "")
         self.env.globals.update(label=label)
 
