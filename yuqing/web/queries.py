@@ -51,10 +51,16 @@ def clock_state(clock: Clock, now: datetime) -> str:
     return "on_time"
 
 
+# What a dashboard row shows (rows of these columns, read-only).
+CASE_COLUMNS = (Case.id, Case.title, Case.status, Case.severity, Case.especially_major, Case.criteria,
+                Case.first_body, Case.acknowledged_at, Case.acknowledged_by, Case.drill, Case.opened_at)
+CLOCK_COLUMNS = (Clock.id, Clock.case_id, Clock.kind, Clock.hours, Clock.due_at, Clock.status, Clock.stopped_at)
+
+
 @dataclass
 class DashboardRow:
-    case: Case
-    clocks: list[Clock]
+    case: Case          # a Case, or a row of CASE_COLUMNS
+    clocks: list[Clock]   # Clocks, or rows of CLOCK_COLUMNS
     next_clock: Clock | None
     state: str       # on_time | soon | overdue | answered
 
@@ -170,12 +176,14 @@ def dashboard(session: Session, now: datetime, *, user: User, page: int = 1, pag
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     ids = _ranked_ids(session, scope=scope, want=page * page_size)[(page - 1) * page_size:]
-    by_id = {c.id: c for c in session.execute(select(Case).where(Case.id.in_(ids))).scalars()} if ids else {}
+    # Plain rows of the listed columns, not ORM objects: the list only reads them, and skipping
+    # identity-map bookkeeping and instrumented attributes halves the cost of a page.
+    by_id = {c.id: c for c in session.execute(select(*CASE_COLUMNS).where(Case.id.in_(ids)))} if ids else {}
     cases = [by_id[i] for i in ids if i in by_id]
-    by_case: dict[int, list[Clock]] = {c.id: [] for c in cases}
+    by_case: dict[int, list] = {c.id: [] for c in cases}
     if cases:
-        for clock in session.execute(select(Clock).where(Clock.case_id.in_(list(by_case)))
-                                     .order_by(Clock.due_at)).scalars():
+        for clock in session.execute(select(*CLOCK_COLUMNS).where(Clock.case_id.in_(list(by_case)))
+                                     .order_by(Clock.due_at)):
             by_case[clock.case_id].append(clock)
     rows = []
     for case in cases:
