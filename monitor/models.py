@@ -59,6 +59,11 @@ class Event(SQLModel, table=True):
     severity: str | None = Field(default=None, max_length=30)
     judged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     needs_judgement: bool = Field(default=True, index=True)
+    # Incident-level merging (monitor.incidents): the facts compared with other priority events
+    # (localities, criteria, incident kinds, headlines), and the event this one was merged into.
+    # A merged event keeps its row and judgements for the record but never opens a case.
+    incident: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    merged_into_id: int | None = Field(default=None, foreign_key="event.id", index=True)
 
 
 class Item(SQLModel, table=True):
