@@ -31,12 +31,21 @@ from .models import AuditEntry, Case, Clock, ClockStep
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["open_case", "open_cases_for_judged", "plan_case_clocks", "case_for_event"]
+__all__ = ["open_case", "open_cases_for_judged", "plan_case_clocks", "case_for_event", "events_with_cases"]
 
 
 def case_for_event(session: Session, event_id: int) -> Case | None:
     """Return the case of `event_id`, whatever its status, or None."""
     return session.exec(select(Case).where(Case.event_id == event_id)).first()
+
+
+def events_with_cases(session: Session, event_ids) -> set[int]:
+    """Return those of `event_ids` that have a case, whatever its status (one query per 500 ids)."""
+    ids = sorted({i for i in event_ids if i is not None})
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(session.scalars(select(Case.event_id).where(Case.event_id.in_(ids[start:start + 500]))))
+    return found
 
 
 def open_cases_for_judged(session: Session, now: datetime, judged, *, directory: Directory,
@@ -47,27 +56,30 @@ def open_cases_for_judged(session: Session, now: datetime, judged, *, directory:
     Non-priority assessments and events that already have a case are passed over.
     Flushes but does not commit: the caller commits the judgement and the cases together.
     """
+    wanted = [(e, a) for e, a in judged if a.priority and a.severity is not None and getattr(e, "merged_into_id", None) is None]
+    existing = events_with_cases(session, [e.id for e, _a in wanted])
     opened = []
-    for event, assessment in judged:
-        if not assessment.priority or assessment.severity is None:
+    for event, assessment in wanted:
+        if event.id in existing:
             continue
-        if event.id is not None and case_for_event(session, event.id) is not None:
-            continue
+        existing.add(event.id)
         assignment = assign(assessment, directory)
         opened.append(open_case(session, now, event=event, assessment=assessment, assignment=assignment, config=config,
-                                drill=drill))
+                                drill=drill, known_new=True))
     return opened
 
 
 def open_case(session: Session, now: datetime, *, assessment: Assessment, assignment: Assignment,
               config: ClocksConfig, event: Event | None = None, title: str | None = None,
-              opened_by: str = "system", drill: bool = False, description: str | None = None) -> Case:
+              opened_by: str = "system", drill: bool = False, description: str | None = None,
+              known_new: bool = False) -> Case:
     """Open the case of `event` (or a manual case when `event` is None) and plan its clocks.
 
-    Returns the existing case when `event` already has one (idempotent per event).
+    Returns the existing case when `event` already has one (idempotent per event);
+    `known_new` skips that look-up when the caller has just made it for a batch.
     Flushes; the caller commits.
     """
-    if event is not None and event.id is not None:
+    if event is not None and event.id is not None and not known_new:
         existing = case_for_event(session, event.id)
         if existing is not None:
             return existing

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 
+from monitor.incidents import merge_incidents
 from monitor.judgement import judge_pending_events
-from responders.cases import open_cases_for_judged
+from responders.cases import events_with_cases, open_cases_for_judged
+from responders.regrade import upgrade_cases_for_judged
 
 logger = logging.getLogger(__name__)
 
@@ -22,21 +24,33 @@ BATCH = 200
 
 
 def after_ingest(session, now, runtime) -> dict:
-    """Judge every event that needs it and open cases for new priority events; commit each batch.
+    """Judge every event that needs it, merge reports of one incident, open and upgrade cases; commit each batch.
 
-    Returns {"judged": events judged, "cases": cases opened}. Returns zeros when there
-    was nothing to do (cheap: one indexed query).
+    Per batch: judgement (monitor.judgement); incident merging (monitor.incidents:
+    a new priority event without a case joins an older event of the same
+    incident, which is flagged and judged again in a later pass of this loop);
+    case opening for the rest; then the automatic upgrade of open cases whose
+    event is now judged more severe (responders.regrade, RULES.md N-7: never a
+    downgrade). Returns {"judged", "merged", "cases", "upgraded"} counts, zeros
+    when there was nothing to do (cheap: one indexed query).
     """
-    judged_total = cases_total = 0
+    judged_total = merged_total = cases_total = upgraded_total = 0
+    window = runtime.config.monitor.dedupe_window
     while True:
         judged = judge_pending_events(session, now, runtime.judge, limit=BATCH)
         if not judged:
             break
-        cases = open_cases_for_judged(session, now, judged, directory=runtime.directory,
+        with_cases = events_with_cases(session, [e.id for e, a in judged if a.priority])
+        remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases)
+        cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory,
                                       config=runtime.config.clocks, drill=runtime.config.drill)
         session.commit()
+        upgraded = upgrade_cases_for_judged(session, now, [(e, a) for e, a in remaining if e.id in with_cases],
+                                            config=runtime.config.clocks)
         judged_total += len(judged)
+        merged_total += len(judged) - len(remaining)
         cases_total += len(cases)
+        upgraded_total += len(upgraded)
         for case in cases:
             logger.info("case %s opened: %s (%s, %s)", case.id, case.title[:60], case.severity, case.rule)
-    return {"judged": judged_total, "cases": cases_total}
+    return {"judged": judged_total, "merged": merged_total, "cases": cases_total, "upgraded": upgraded_total}

@@ -181,7 +181,9 @@ class Judge:
             drafting_bodies=drafting,
             named_bodies=named,
             extra={"scores": {k: v.score for k, v in scored.items()}, "figures": figures.evidence,
-                   "localities_inside": list(places.inside)},
+                   "localities_inside": list(places.inside),
+                   # The lexicon terms of the criteria that fired, by "criterion.group" (monitor.incidents).
+                   "hits": {f"{c}.{g}": dict(found) for (c, g), found in hits.crit.items() if c in criteria and found}},
         )
 
     # ------------------------------------------------------------------ parts

@@ -1,15 +1,25 @@
-"""The daemon's judgement stage: judge every event that needs it and store the outcome."""
+"""The daemon's judgement stage: judge every event that needs it and store the outcome.
+
+Why set-based statements and not a loop of ORM reads and writes: the stage runs
+for every event the ingest creates or grows, inside the ingest budget
+(issue 3: 2,000 items/s end to end). Per batch it claims the events with one
+conditional UPDATE ... RETURNING, reads their items with one query, writes the
+Judgement rows with one INSERT and the events' latest judgement with one
+executemany, then loads the events once for the stages after it.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import Text, bindparam, cast, func, insert, or_, select, update
+from sqlmodel import Session
 
 from ..assessment import Assessment, ItemInput
+from ..incidents import IncidentFeatures, forward_merged, incident_features
 from ..models import Event, Item, Judgement
 from .judge import Judge
 from .record import judgement_record
@@ -18,13 +28,20 @@ __all__ = ["judge_pending_events", "event_input"]
 
 logger = logging.getLogger(__name__)
 
-# How much of an event's text is judged: the first items carry the incident; more adds cost, not facts.
+EVENT, ITEM, JUDGEMENT = Event.__table__, Item.__table__, Judgement.__table__
+
+# How much of an event's text is judged: the first items carry the incident, the latest its news
+# (a death toll that rose); more adds cost, not facts.
 MAX_ITEMS = 8
 MAX_CHARS = 4000
 
 
-def event_input(event: Event, items: list[Item]) -> ItemInput:
-    """Return the ItemInput of an event: its items' text, the largest metrics, and the event signals."""
+def event_input(event, items: list, metrics: list[dict] | None = None) -> ItemInput:
+    """Return the ItemInput of an event: its items' text, the largest metrics, and the event signals.
+
+    `items` (with .title, .text, .source_id) are the items judged, in order;
+    `metrics` the metrics of all of the event's items (default: those of `items`).
+    """
     parts, size = [], 0
     for item in items[:MAX_ITEMS]:
         piece = f"{item.title}\n{item.text}"
@@ -32,9 +49,10 @@ def event_input(event: Event, items: list[Item]) -> ItemInput:
         size += len(parts[-1])
         if size >= MAX_CHARS:
             break
+    metrics = [i.metrics for i in items] if metrics is None else metrics
 
     def largest(key: str) -> int | None:
-        values = [v for v in ((i.metrics or {}).get(key) for i in items) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        values = [v for v in ((m or {}).get(key) for m in metrics) if isinstance(v, (int, float)) and not isinstance(v, bool)]
         return int(max(values)) if values else None
 
     return ItemInput(
@@ -45,35 +63,86 @@ def event_input(event: Event, items: list[Item]) -> ItemInput:
     )
 
 
+def _claim(session: Session, limit: int) -> list:
+    """Return the rows of up to `limit` events flagged for judgement, claimed by clearing the flag.
+
+    The conditional UPDATE ... RETURNING claims only rows still flagged, so two
+    workers never both judge one change (HC Flip pattern, for a whole batch).
+    """
+    conn = session.connection()
+    ids = conn.scalars(select(EVENT.c.id).where(EVENT.c.needs_judgement == True).order_by(EVENT.c.id).limit(limit)).all()  # noqa: E712
+    if not ids:
+        return []
+    claimed = conn.scalars(update(EVENT).where(EVENT.c.id.in_(ids), EVENT.c.needs_judgement == True)  # noqa: E712
+                           .values(needs_judgement=False).returning(EVENT.c.id)).all()
+    if not claimed:
+        return []
+    return conn.execute(select(EVENT).where(EVENT.c.id.in_(claimed)).order_by(EVENT.c.id)).all()
+
+
+def _items(session: Session, event_ids: list[int]) -> tuple[dict[int, list], dict[int, list[dict]]]:
+    """Return ({event: its first and latest items}, {event: metrics of its items that have some}).
+
+    Why a window function: an event of thousands of reposts is judged on
+    MAX_ITEMS of them, and only those are read with their text.
+    """
+    half = MAX_ITEMS // 2
+    ranked = select(
+        ITEM.c.id,
+        func.row_number().over(partition_by=ITEM.c.event_id, order_by=ITEM.c.id).label("first"),
+        func.row_number().over(partition_by=ITEM.c.event_id, order_by=ITEM.c.id.desc()).label("last"),
+    ).where(ITEM.c.event_id.in_(event_ids)).subquery()
+    rows = session.connection().execute(
+        select(ITEM.c.event_id, ITEM.c.source_id, ITEM.c.title, ITEM.c.text)
+        .join(ranked, ranked.c.id == ITEM.c.id)
+        .where(or_(ranked.c.first <= half, ranked.c.last <= MAX_ITEMS - half))
+        .order_by(ITEM.c.event_id, ITEM.c.id))
+    items: dict[int, list] = defaultdict(list)
+    for row in rows:
+        items[row.event_id].append(row)
+    metrics: dict[int, list[dict]] = defaultdict(list)
+    # Feed items store "{}", compared as text (PostgreSQL's json type has no equality operator).
+    for event_id, m in session.connection().execute(
+            select(ITEM.c.event_id, ITEM.c.metrics).where(ITEM.c.event_id.in_(event_ids), cast(ITEM.c.metrics, Text) != "{}")):
+        if m:
+            metrics[event_id].append(m)
+    return items, metrics
+
+
 def judge_pending_events(session: Session, now: datetime, judge: Judge, *, limit: int = 100) -> list[tuple[Event, Assessment]]:
     """Judge up to `limit` events flagged `needs_judgement`; return (event, assessment) per event judged.
 
     Each event gets a new `Judgement` row (the CONTRACT record, `responsible` and
     `clocks` left to the case stage) and its latest priority/severity copied onto
-    the row. The flag is cleared with a conditional UPDATE, so two workers never
-    both judge one change (HC Flip pattern). An event whose judgement raises is
-    logged and cleared with an error record rather than retried in a loop.
-    Returns an empty list when there was nothing to do.
+    the row, with its incident features when it is a priority (monitor.incidents).
+    An event whose judgement raises is logged and given an error record rather
+    than retried in a loop. An event already merged into another (items can
+    still join it until the ingest's index is rebuilt) is not judged: its items
+    move on to its target (`incidents.forward_merged`). Commits; returns an empty
+    list when there was nothing to do.
     """
-    events = session.exec(select(Event).where(Event.needs_judgement == True).order_by(Event.id).limit(limit)).all()  # noqa: E712
-    done: list[tuple[Event, Assessment]] = []
-    for event in events:
+    session.flush()
+    rows = _claim(session, limit)
+    if not rows:
+        return []
+    merged = [r.id for r in rows if r.merged_into_id is not None]
+    if merged:
+        forward_merged(session, now, merged)
+    rows = [r for r in rows if r.merged_into_id is None]
+    items, metrics = _items(session, [r.id for r in rows])
+    judgements, updates, assessments = [], [], {}
+    for event in rows:
         started = time.perf_counter()
-        claimed = session.execute(
-            update(Event).where(Event.id == event.id, Event.needs_judgement == True).values(needs_judgement=False)  # noqa: E712
-        ).rowcount
-        if claimed != 1:
-            continue          # another worker got there first
-        items = session.exec(select(Item).where(Item.event_id == event.id).order_by(Item.id)).all()
+        event_items = items.get(event.id, [])
         try:
-            assessment = judge.assess(event_input(event, list(items)), now)
+            assessment = judge.assess(event_input(event, event_items, metrics.get(event.id, [])), now)
         except Exception as e:  # noqa: BLE001 - one bad event must not stop the stage
             logger.exception("event %s: judgement failed", event.id)
-            session.add(Judgement(event_id=event.id, created_at=now, classifier=judge.classifier, priority=False,
-                                  record={"id": str(event.id), "error": f"{type(e).__name__}: {e}"}))
-            event.judged_at = now
-            event.needs_judgement = False
-            session.add(event)
+            judgements.append({"event_id": event.id, "created_at": now, "classifier": judge.classifier, "priority": False,
+                               "severity": None, "especially_major": False,
+                               "record": {"id": str(event.id), "error": f"{type(e).__name__}: {e}"}})
+            updates.append({"event_id": event.id, "priority": event.priority, "severity": event.severity,
+                            "judged_at": now, "incident": event.incident})
             continue
         record = judgement_record(str(event.id), assessment)
         record["facts"] = {
@@ -83,15 +152,29 @@ def judge_pending_events(session: Session, now: datetime, judge: Judge, *, limit
             "named_bodies": [list(p) for p in assessment.named_bodies],
             "localities_inside": list(assessment.extra.get("localities_inside", [])),
         }
-        session.add(Judgement(event_id=event.id, created_at=now, classifier=judge.classifier, priority=assessment.priority,
-                              severity=assessment.severity, especially_major=assessment.especially_major, record=record))
-        event.priority = assessment.priority
-        event.severity = assessment.severity
-        event.judged_at = now
-        event.needs_judgement = False
-        session.add(event)
-        done.append((event, assessment))
+        incident = event.incident
+        if assessment.priority:
+            features = incident_features(assessment, event_items, judge.gazetteer)
+            before = IncidentFeatures.from_json(incident)
+            incident = (features.combined(before) if before else features).to_json()
+        judgements.append({"event_id": event.id, "created_at": now, "classifier": judge.classifier,
+                           "priority": assessment.priority, "severity": assessment.severity,
+                           "especially_major": assessment.especially_major, "record": record})
+        updates.append({"event_id": event.id, "priority": assessment.priority, "severity": assessment.severity,
+                        "judged_at": now, "incident": incident})
+        assessments[event.id] = assessment
         logger.info("event %s judged priority=%s severity=%s criteria=%s in %.1f ms", event.id, assessment.priority,
                     assessment.severity, ",".join(assessment.criteria), (time.perf_counter() - started) * 1000)
+    conn = session.connection()
+    if judgements:
+        conn.execute(insert(JUDGEMENT), judgements)
+        conn.execute(update(EVENT).where(EVENT.c.id == bindparam("event_id")).values(
+            priority=bindparam("priority"), severity=bindparam("severity"), judged_at=bindparam("judged_at"),
+            incident=bindparam("incident")), updates)
     session.commit()
-    return done
+    if not assessments:
+        return []
+    # One read of the judged events as ORM rows for the stages after this one (the commit expired any
+    # the session held).
+    events = session.scalars(select(Event).where(Event.id.in_(list(assessments))).order_by(Event.id)).all()
+    return [(event, assessments[event.id]) for event in events]

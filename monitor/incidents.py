@@ -1,0 +1,433 @@
+"""Incident-level merging: differently worded reports of one incident become one event (舆情事件).
+
+Near-duplicate detection (monitor.events) merges items whose texts are nearly
+the same. Reports of one incident are often worded differently: a mine
+explosion whose death toll rises 10 -> 13 -> 15 across sites and hours, a wage
+dispute followed up the next day. Each would open its own case, and an officer
+would get one set of alerts per report. After judgement, a priority event with
+no case is merged into an older priority event of the dedupe window when all of
+these hold:
+
+1. **Place**: both name a common county-level unit, or one names only a city
+   and the other names that city or one of its counties (a province alone is
+   never enough: it would join every incident of the province).
+2. **Criteria**: they share a criterion of 国办发〔2016〕61号 二 (P-1/P-2).
+3. **Kind**: both name the same kind of incident (爆炸, 透水, 欠薪, 停水...:
+   the lexicon terms of weight >= 2 of the criteria's subject groups, synonyms
+   folded, consequences such as 遇难/被困 left out because any accident has
+   them). Two events that both name kinds and share none are different
+   incidents (a mine explosion and a traffic accident in the same county on the
+   same day), whatever else they share.
+4. **Similarity** of the incident itself: a shared Weibo topic (#...#) or quoted
+   name (“锦绣华庭”), or character-bigram similarity of the headlines with place
+   names and numbers removed (so that "10人遇难" and "15人遇难" read alike) of at
+   least `SAME_KIND_SIMILARITY` (0.3) when the kinds match, or
+   `NO_KIND_SIMILARITY` (0.5) when one of them names no kind (rumours, orders).
+
+Why these thresholds: on the bundled drill (yuqing/demo/scenarios/shanxi.toml)
+and hand-written near misses, reports of one incident share a topic or reach
+0.38-1.0 with the closest earlier headline of the event, while a restaurant gas
+explosion in the same county scores 0.22 against the mine explosion and a
+second mine's flooding scores up to 0.67 but names another kind. Headline
+similarity alone does not separate incidents (two wage disputes in one county
+score higher than two reports of the same dispute); the kind and the place do
+most of the work, the similarity guards within a kind. Why overlap (shared
+bigrams / the smaller set) and not Jaccard: a short topic or headline contained
+in a longer one is the same incident, and headline lengths differ a lot.
+
+Why only a new, case-less event into an older one: two cases already have
+clocks, acknowledgements and responses; merging them is an officer's decision.
+
+`choose_target` is the pure decision; `merge_incidents` reads the candidates
+and stores the intents (`apply_merges`): the items move, the target's
+statistics are recomputed and it is judged again (its severity may rise: see
+yuqing.pipeline), and the merged event keeps its row with `merged_into_id`
+set, so it never opens a case.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlmodel import Session
+
+from .assessment import Assessment
+from .events import refresh_event_stats
+from .models import Event, Item
+
+__all__ = [
+    "IncidentFeatures", "Candidate", "MergeIntent", "incident_features", "choose_target", "same_place",
+    "similarity", "merge_incidents", "apply_merges", "forward_merged", "SAME_KIND_SIMILARITY", "NO_KIND_SIMILARITY",
+]
+
+logger = logging.getLogger(__name__)
+
+EVENT, ITEM = Event.__table__, Item.__table__
+
+SAME_KIND_SIMILARITY = 0.3
+NO_KIND_SIMILARITY = 0.5
+MIN_BIGRAMS = 3                  # a shorter headline ("停暖") says nothing about which incident
+MAX_HEADLINES = 16
+MAX_NAMES = 24
+
+# The group of each criterion whose terms say what happened (the others say how much it matters).
+SUBJECT_GROUPS = {"emergency_disaster": "incident", "public_interest": "topic", "moral_bottom_line": "act",
+                  "policy_misread": "policy"}
+SALIENT_WEIGHT = 2
+# Terms of the incident group that every accident has: they say nothing about which one.
+CONSEQUENCES = frozenset({
+    "被困", "遇难", "死亡", "身亡", "伤亡", "受伤", "重伤", "失联", "失踪", "搜救", "救援", "抢险", "转移安置", "紧急转移",
+    "受灾", "灾情", "灾害", "险情", "砸伤", "烧伤", "烫伤", "撞伤", "炸伤", "撞死", "碾压", "致死", "应急响应", "冲突",
+})
+# Synonyms of one kind, folded to one word (爆燃 is an 爆炸, 讨薪 is about 欠薪).
+KIND_OF = {
+    "爆燃": "爆炸", "闪爆": "爆炸",
+    "起火": "火灾", "失火": "火灾", "大火": "火灾", "着火": "火灾", "森林火灾": "火灾", "山火": "火灾", "林火": "火灾",
+    "草原火灾": "火灾", "纵火": "火灾",
+    "垮塌": "坍塌", "倒塌": "坍塌", "塌方": "坍塌", "塌陷": "坍塌", "桥梁垮塌": "坍塌", "冒顶": "坍塌",
+    "相撞": "车祸", "侧翻": "车祸", "追尾": "车祸",
+    "洪涝": "洪水", "山洪": "洪水", "内涝": "洪水", "溃坝": "洪水", "决堤": "洪水", "决口": "洪水", "管涌": "洪水",
+    "山体滑坡": "滑坡", "泥石流": "滑坡",
+    "食物中毒": "中毒", "燃气泄漏": "泄漏",
+    "聚集性疫情": "疫情", "无症状感染者": "疫情",
+    "拖欠工资": "欠薪", "讨薪": "欠薪", "农民工工资": "欠薪",
+    "断水": "停水", "强拆": "拆迁", "征地": "拆迁", "补偿款": "拆迁",
+}
+
+_HASHTAG = re.compile(r"#([^#\n]{2,30})#")
+_BRACKET = re.compile(r"【([^】\n]{4,60})】")
+_QUOTED = re.compile(r"[“「『]([^”」』\n]{2,16})[”」』]")
+# Arabic figures, and Chinese numerals before a measure word (十三人, 四十多个): not 一刀切.
+_NUMBER = re.compile(r"[0-9０-９]+(?:[.．·][0-9０-９]+)*|[零〇一二两三四五六七八九十百千万亿]+(?=[余多几]?[人名个位起次天日时月年岁户元座家条辆具吨所])")
+_NOT_WORD = re.compile(r"[^\u4e00-\u9fffA-Za-z]+")
+
+
+@dataclass(frozen=True)
+class IncidentFeatures:
+    """What an event's incident is: where, which criteria, which kinds, and its headlines and names."""
+
+    criteria: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()          # county-level full paths named
+    cities: tuple[str, ...] = ()            # the cities of those counties, and cities named
+    bare_cities: tuple[str, ...] = ()       # cities named without any of their counties
+    headlines: tuple[str, ...] = ()         # cleaned: places, numbers and punctuation removed
+    names: tuple[str, ...] = ()             # Weibo topics and quoted names
+
+    def to_json(self) -> dict[str, Any]:
+        return {"criteria": list(self.criteria), "kinds": list(self.kinds), "counties": list(self.counties),
+                "cities": list(self.cities), "bare_cities": list(self.bare_cities), "headlines": list(self.headlines),
+                "names": list(self.names)}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "IncidentFeatures | None":
+        """Return the features stored on an event, or None when it has none (never judged a priority)."""
+        if not isinstance(data, dict) or "criteria" not in data:
+            return None
+        return cls(**{k: tuple(data.get(k) or ()) for k in ("criteria", "kinds", "counties", "cities", "bare_cities",
+                                                          "headlines", "names")})
+
+    @cached_property
+    def headline_bigrams(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Return (headline, its bigrams) for the headlines long enough to compare."""
+        return tuple((h, g) for h, g in ((h, _bigrams(h)) for h in self.headlines) if len(g) >= MIN_BIGRAMS)
+
+    def combined(self, other: "IncidentFeatures") -> "IncidentFeatures":
+        """Return these features with the headlines and names of `other` added (capped)."""
+        return IncidentFeatures(self.criteria, self.kinds, self.counties, self.cities, self.bare_cities,
+                                _capped(self.headlines + other.headlines, MAX_HEADLINES),
+                                _capped(self.names + other.names, MAX_NAMES))
+
+
+def _capped(values: Sequence[str], cap: int) -> tuple[str, ...]:
+    """Return `values` without repeats; past `cap`, the first and the newest half (the incident and its news)."""
+    unique = tuple(dict.fromkeys(v for v in values if v))
+    return unique if len(unique) <= cap else unique[: cap // 2] + unique[-(cap - cap // 2):]
+
+
+def _bigrams(cleaned: str) -> frozenset[str]:
+    return frozenset(part[i:i + 2] for part in cleaned.split() for i in range(len(part) - 1))
+
+
+def incident_kinds(assessment: Assessment) -> tuple[str, ...]:
+    """Return the kinds of incident an assessment names (sorted), from its lexicon hits."""
+    hits = assessment.extra.get("hits") or {}
+    kinds = set()
+    for criterion in assessment.criteria:
+        group = SUBJECT_GROUPS.get(criterion)
+        for term, weight in (hits.get(f"{criterion}.{group}") or {}).items():
+            if weight >= SALIENT_WEIGHT and term not in CONSEQUENCES:
+                kinds.add(KIND_OF.get(term, term))
+    return tuple(sorted(kinds))
+
+
+def _places(localities: Iterable[str], gazetteer) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    counties, cities, named_cities = [], [], []
+    for path in localities:
+        index = gazetteer.by_path.get(path)
+        if index is None:
+            continue
+        place = gazetteer.places[index]
+        if place.level == "county":
+            counties.append(path)
+            if place.parent is not None:
+                cities.append(gazetteer.places[place.parent].path)
+        elif place.level == "city":
+            named_cities.append(path)
+    bare = [c for c in named_cities if c not in cities]
+    return tuple(dict.fromkeys(counties)), tuple(dict.fromkeys(cities + named_cities)), tuple(dict.fromkeys(bare))
+
+
+def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> IncidentFeatures:
+    """Return the incident features of a judged event from its assessment and the items judged.
+
+    `items` have `.title` and `.text`; `gazetteer` is the judgement's
+    (monitor.judgement.Gazetteer): it names the places to remove from headlines
+    and the level of each locality.
+    """
+    raw_headlines: list[str] = []
+    names: list[str] = []
+    for item in items:
+        title, text = item.title or "", item.text or ""
+        if title:
+            raw_headlines.append(title)
+        for found in _HASHTAG.findall(f"{title} {text}"):
+            topic = found.strip()
+            raw_headlines.append(topic)
+            if len(topic) >= 3:
+                names.append(topic)
+        raw_headlines.extend(_BRACKET.findall(text))
+        for quoted in _QUOTED.findall(f"{title} {text}"):
+            name = _NOT_WORD.sub("", _NUMBER.sub("", quoted))
+            if len(name) >= 3:
+                names.append(name)
+    raw_headlines = list(dict.fromkeys(raw_headlines))[:MAX_HEADLINES * 2]
+    surfaces = sorted({s for s, _p in gazetteer.find("\n".join(raw_headlines)).mentions}, key=len, reverse=True)
+    headlines = []
+    for h in raw_headlines:
+        for surface in surfaces:
+            h = h.replace(surface, " ")
+        cleaned = " ".join(_NOT_WORD.sub(" ", _NUMBER.sub(" ", h)).split())
+        if cleaned:
+            headlines.append(cleaned)
+    counties, cities, bare = _places(assessment.localities, gazetteer)
+    return IncidentFeatures(
+        criteria=tuple(assessment.criteria), kinds=incident_kinds(assessment), counties=counties, cities=cities,
+        bare_cities=bare, headlines=_capped(headlines, MAX_HEADLINES), names=_capped(names, MAX_NAMES))
+
+
+# ---------------------------------------------------------------------------------------- decision
+
+@dataclass(frozen=True)
+class Candidate:
+    """A priority event that could take part in a merge."""
+
+    event_id: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    features: IncidentFeatures
+
+
+@dataclass(frozen=True)
+class MergeIntent:
+    """Merge event `source_id` into `target_id`; `reason` is the Chinese trace line."""
+
+    source_id: int
+    target_id: int
+    score: float
+    reason: str
+    features: IncidentFeatures = field(default_factory=IncidentFeatures, compare=False)
+
+
+def same_place(a: IncidentFeatures, b: IncidentFeatures) -> str | None:
+    """Return the place two incidents share (county, or city when one names only the city), or None."""
+    common = [c for c in a.counties if c in b.counties]
+    if common:
+        return common[0]
+    for x, y in ((a, b), (b, a)):
+        common = [c for c in x.bare_cities if c in y.cities]
+        if common:
+            return common[0]
+    return None
+
+
+def similarity(a: IncidentFeatures, b: IncidentFeatures) -> tuple[float, str]:
+    """Return how alike two incidents read (0-1) and why, in Chinese.
+
+    1.0 for a shared Weibo topic or quoted name; otherwise the best overlap of
+    headline bigrams (shared / the smaller set) over all pairs of headlines.
+    """
+    shared = [n for n in a.names if n in b.names]
+    if shared:
+        return 1.0, f"共同话题或名称“{shared[0]}”"
+    best, why = 0.0, ""
+    for ha, ga in a.headline_bigrams:
+        for hb, gb in b.headline_bigrams:
+            score = len(ga & gb) / min(len(ga), len(gb))
+            if score > best:
+                best, why = score, f"标题相近（“{ha[:20]}”与“{hb[:20]}”）"
+    return best, why
+
+
+def choose_target(new: Candidate, others: Iterable[Candidate], *, now: datetime, window: timedelta) -> MergeIntent | None:
+    """Return the intent to merge `new` into the most similar older incident of the window, or None.
+
+    `others` are priority events (cases or not); `new` must have no case (the
+    caller's check). Older means first seen earlier (the event id breaks ties),
+    so two events are never merged into each other. See the module docstring
+    for the four conditions.
+    """
+    f = new.features
+    found: list[tuple[float, datetime, int, str]] = []
+    for other in others:
+        if other.event_id == new.event_id or (other.first_seen_at, other.event_id) >= (new.first_seen_at, new.event_id):
+            continue
+        if other.last_seen_at < now - window:
+            continue
+        g = other.features
+        criteria = [c for c in f.criteria if c in g.criteria]
+        if not criteria:
+            continue
+        place = same_place(f, g)
+        if place is None:
+            continue
+        kinds = [k for k in f.kinds if k in g.kinds]
+        if f.kinds and g.kinds and not kinds:
+            continue            # both say what happened, and it is not the same thing
+        threshold = SAME_KIND_SIMILARITY if kinds else NO_KIND_SIMILARITY
+        score, why = similarity(f, g)
+        if score < threshold:
+            continue
+        reason = (f"与事件{other.event_id}为同一事件：同一地区（{place}），同属“{'、'.join(criteria)}”"
+                  + (f"，同类事件（{'、'.join(kinds)}）" if kinds else "")
+                  + f"，{why}（相似度{score:.2f}≥{threshold:g}）")
+        found.append((score, other.first_seen_at, other.event_id, reason))
+    if not found:
+        return None
+    # The most similar; among equals the oldest (the incident's first event, which has the case).
+    score, _first, target, reason = min(found, key=lambda c: (-c[0], c[1], c[2]))
+    return MergeIntent(source_id=new.event_id, target_id=target, score=score, reason=reason, features=f)
+
+
+# ---------------------------------------------------------------------------------------- storing
+
+def _candidates(session: Session, now: datetime, window: timedelta) -> list[Candidate]:
+    rows = session.execute(
+        select(EVENT.c.id, EVENT.c.first_seen_at, EVENT.c.last_seen_at, EVENT.c.incident)
+        .where(EVENT.c.priority == True, EVENT.c.merged_into_id.is_(None), EVENT.c.last_seen_at >= now - window)  # noqa: E712
+    )
+    out = []
+    for event_id, first_seen, last_seen, incident in rows:
+        features = IncidentFeatures.from_json(incident)
+        if features is not None:
+            out.append(Candidate(event_id, first_seen, last_seen, features))
+    return out
+
+
+def merge_incidents(session: Session, now: datetime, judged: Sequence[tuple[Event, Assessment]], *,
+                    window: timedelta, with_cases: set[int]) -> list[tuple[Event, Assessment]]:
+    """Merge judged priority events into older events of the same incident; return the pairs not merged.
+
+    `judged` is the judgement stage's (event, assessment) list; `with_cases` the
+    ids among them that already have a case (the caller asks responders:
+    monitor does not import it). Reads the candidates in one query when some
+    judged event could be merged; does not commit. Returns `judged` unchanged
+    when nothing was merged.
+    """
+    sources = [e for e, a in judged if a.priority and e.id not in with_cases and e.incident]
+    if not sources:
+        return list(judged)
+    candidates = _candidates(session, now, window)
+    by_id = {c.event_id: c for c in candidates}
+    intents: list[MergeIntent] = []
+    merged: set[int] = set()
+    for event in sources:
+        me = by_id.get(event.id)
+        if me is None:
+            continue
+        # Targets merged in this batch are gone; their target took their headlines (below).
+        intent = choose_target(me, (c for c in by_id.values() if c.event_id not in merged), now=now, window=window)
+        if intent is None:
+            continue
+        intents.append(intent)
+        merged.add(event.id)
+        target = by_id[intent.target_id]
+        by_id[intent.target_id] = Candidate(target.event_id, target.first_seen_at, max(target.last_seen_at, me.last_seen_at),
+                                            target.features.combined(me.features))
+    if not intents:
+        return list(judged)
+    apply_merges(session, now, intents, targets={t: by_id[t].features for t in {i.target_id for i in intents}})
+    return [(e, a) for e, a in judged if e.id not in merged]
+
+
+def apply_merges(session: Session, now: datetime, intents: Sequence[MergeIntent], *,
+                 targets: dict[int, IncidentFeatures]) -> None:
+    """Store merge intents: move the items, mark the merged events, refresh and re-flag the targets.
+
+    `targets` holds each target's features with the merged headlines and names
+    added. Core statements, no commit: the caller commits with the judgements.
+    """
+    conn = session.connection()
+    for intent in intents:
+        conn.execute(update(ITEM).where(ITEM.c.event_id == intent.source_id).values(event_id=intent.target_id))
+    conn.execute(
+        update(EVENT).where(EVENT.c.id == bindparam("source")).values(
+            merged_into_id=bindparam("target"), needs_judgement=False, incident=bindparam("incident")),
+        [{"source": i.source_id, "target": i.target_id,
+          "incident": {**i.features.to_json(), "merged_into": {"event_id": i.target_id, "at": now.isoformat(),
+                                                              "reason": i.reason}}} for i in intents])
+    schemes = {i: s or [] for i, s in session.execute(select(EVENT.c.id, EVENT.c.matched_schemes).where(
+        EVENT.c.id.in_({i.source_id for i in intents} | set(targets))))}
+    updates = []
+    for target, features in targets.items():
+        names = set(schemes.get(target, []))
+        for intent in intents:
+            if intent.target_id == target:
+                names |= set(schemes.get(intent.source_id, []))
+        updates.append({"target": target, "schemes": sorted(names), "incident": features.to_json()})
+    conn.execute(update(EVENT).where(EVENT.c.id == bindparam("target")).values(
+        matched_schemes=bindparam("schemes"), incident=bindparam("incident")), updates)
+    refresh_event_stats(session, now, targets)       # counts, sources, growth, heat; flags for judgement
+    for intent in intents:
+        logger.info("event %s merged into event %s (%.2f): %s", intent.source_id, intent.target_id, intent.score, intent.reason)
+
+
+def forward_merged(session: Session, now: datetime, event_ids: Iterable[int]) -> dict[int, int]:
+    """Move the items that joined already merged events on to their final target; return {event: target}.
+
+    Why: the ingest's in-memory event index may still point at a merged event
+    until it is rebuilt, so an item can join it; the item belongs to the
+    incident it was merged into. The targets are refreshed and flagged for
+    judgement. No commit.
+    """
+    ids = set(event_ids)
+    if not ids:
+        return {}
+    links: dict[int, int] = {}
+    ask = ids
+    while ask:          # follow chains (A -> B -> C) a hop per query; merged events are few
+        found = dict(session.execute(select(EVENT.c.id, EVENT.c.merged_into_id).where(
+            EVENT.c.id.in_(ask), EVENT.c.merged_into_id.is_not(None))).all())
+        links.update(found)
+        ask = {t for t in found.values() if t not in links}
+    moved: dict[int, int] = {}
+    for event_id in ids:
+        target, seen = links.get(event_id), {event_id}
+        if target is None:
+            continue
+        while target in links and target not in seen:
+            seen.add(target)
+            target = links[target]
+        session.connection().execute(update(ITEM).where(ITEM.c.event_id == event_id).values(event_id=target))
+        moved[event_id] = target
+    if moved:
+        refresh_event_stats(session, now, set(moved.values()))
+        logger.info("items of merged events forwarded: %s", ", ".join(f"{s}->{t}" for s, t in sorted(moved.items())))
+    return moved

@@ -1,0 +1,94 @@
+"""Automatic upgrade of an open case when its event is judged more severe (RULES.md N-7, S-1, S-3).
+
+An event's facts change after its case opened: the death toll rises from 3 to
+11 (a production-safety accident with 10 or more deaths is 重大: S-1, the 5 h and
+24 h clocks), or reports of the same incident are merged into it
+(monitor.incidents). When a re-judgement of an event with an open case is more
+severe than the case, the case is upgraded through `actions.change_severity`
+(actor "system"), which replaces the clocks by the documented rule (the new
+clocks count from the original start; a deadline already past or near moves
+to the change + `regrade_grace`).
+
+Why never downgrade here: a lower figure in a later report (a correction, a
+report about one site) does not prove the incident smaller, and lifting a
+5 h duty is a supervisor's decision (the case page's re-grading).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from monitor.assessment import Assessment
+
+from .actions import change_severity
+from .config import ClocksConfig
+from .models import Case
+
+__all__ = ["Upgrade", "plan_upgrade", "upgrade_cases_for_judged", "SYSTEM_ACTOR"]
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "system"
+_RANK = {"general": 0, "major_emergency": 1}
+_LABEL = {"general": "其他政务舆情（48小时）", "major_emergency": "特别重大、重大突发事件（5小时/24小时）"}
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """Re-grade case `case_id` to `severity` (and especially major when `especially_major` is True)."""
+
+    case_id: int
+    severity: str
+    especially_major: bool | None
+    reason: str
+
+
+def plan_upgrade(case: Case, assessment: Assessment) -> Upgrade | None:
+    """Return the upgrade a new assessment calls for on an open case, or None (same, lower, or not open).
+
+    More severe means general -> major_emergency, or especially_major becoming
+    True; the severity never goes down and especially_major is never cleared.
+    """
+    if case.status != "open" or not assessment.priority or assessment.severity not in _RANK:
+        return None
+    higher = _RANK[assessment.severity] > _RANK.get(case.severity, 0)
+    more_major = assessment.especially_major and not case.especially_major
+    if not higher and not more_major:
+        return None
+    severity = assessment.severity if higher else case.severity
+    parts = []
+    if higher:
+        parts.append(f"重新研判为{_LABEL[severity]}")
+    if more_major:
+        parts.append("重新研判为特别重大的政务舆情（S-3，主要负责同志牵头 A-8）")
+    # The rationale lines that name the figures: "事件分级：重大（死亡11人…）", "特别重大的政务舆情…：阅读量…".
+    evidence = [r for r in assessment.rationale if r.startswith(("事件分级", "特别重大的政务舆情"))]
+    reason = "系统自动升级：" + "；".join(parts) + ("。依据：" + "；".join(evidence) if evidence else "")
+    return Upgrade(case.id, severity, True if more_major else None, reason)
+
+
+def upgrade_cases_for_judged(session: Session, now: datetime, judged, *, config: ClocksConfig) -> list[Case]:
+    """Upgrade the open cases of judged events that are now more severe; return the cases upgraded.
+
+    `judged` is a list of (monitor.models.Event, monitor.assessment.Assessment).
+    One query for the cases; each upgrade commits (`change_severity` does).
+    """
+    by_event = {e.id: a for e, a in judged if a.priority and e.id is not None}
+    if not by_event:
+        return []
+    cases = session.exec(select(Case).where(Case.event_id.in_(list(by_event)), Case.status == "open")).all()
+    upgraded = []
+    for case in cases:
+        upgrade = plan_upgrade(case, by_event[case.event_id])
+        if upgrade is None:
+            continue
+        old = case.severity
+        upgraded.append(change_severity(session, now, case_id=upgrade.case_id, severity=upgrade.severity,
+                                        especially_major=upgrade.especially_major, reason=upgrade.reason,
+                                        actor=SYSTEM_ACTOR, config=config))
+        logger.info("case %s upgraded automatically %s -> %s (event %s)", case.id, old, upgrade.severity, case.event_id)
+    return upgraded
