@@ -5,7 +5,7 @@ Row states::
     pending ──claim──> sending ──answer ok──────────────> sent
        ^                  │ ──transient, tries left────> retry ──(next_attempt_at)──> claim again
        │                  │ ──permanent / tries spent──> failed (+ a fallback row for a person)
-       └── quiet hours    └── claimed_until passes (the sender died) ──> claimable again
+       └── quiet hours    └── claimed_until passes (the sender died) ──> retry, due at once
     pending/retry drill rows on channels that take no drills ──> suppressed
 
 Delivery is at-least-once: a sender killed after the receiver accepted a message
@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, func, update
 from sqlmodel import Session, select
 
 from .channels import Mentions, Message
@@ -33,7 +33,7 @@ from .models import DeliveryAttempt, Notification
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Outcome", "claim_due", "record_outcomes", "backoff_delay", "suppress_drills", "fail_unknown_channels",
+__all__ = ["Outcome", "claim_due", "due_channels", "release_expired_claims", "unclaim", "record_outcomes", "backoff_delay", "suppress_drills", "fail_unknown_channels",
            "message_of", "CLAIMABLE"]
 
 CLAIMABLE = ("pending", "retry")
@@ -55,34 +55,44 @@ class Outcome:
 
 
 def _claimable(now: datetime):
-    return or_(
-        and_(Notification.status.in_(CLAIMABLE), Notification.next_attempt_at <= now),
-        and_(Notification.status == "sending", Notification.claimed_until < now),
-    )
+    return and_(Notification.status.in_(CLAIMABLE), Notification.next_attempt_at <= now)
+
+
+def due_channels(session: Session, now: datetime) -> dict[str, int]:
+    """Return {channel: number of due rows}; one query per pass instead of one per channel."""
+    rows = session.exec(select(Notification.channel, func.count()).where(_claimable(now)).group_by(Notification.channel)).all()
+    return {channel: count for channel, count in rows}
+
+
+def release_expired_claims(session: Session, now: datetime) -> int:
+    """Put rows whose claim expired (their sender died mid-send) back in the queue; return how many. Commits.
+
+    The attempt that was in flight left no record, so `attempts` is unchanged; the row
+    is due at once. This is what makes delivery at-least-once across SIGKILL.
+    """
+    result = session.exec(
+        update(Notification).where(Notification.status == "sending", Notification.claimed_until < now)
+        .values(status="retry", claimed_by=None, claimed_until=None, next_attempt_at=now,
+                last_error="上次发送未完成（发送进程中断），重新发送")
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount or 0
 
 
 def claim_due(session: Session, now: datetime, *, channel: str, limit: int, token: str,
               claim_timeout: timedelta, drills: bool = True) -> list[Notification]:
     """Claim up to `limit` due rows of `channel` for `token` and return them, oldest due first.
 
-    With `drills` False, drill rows are never claimed (`suppress_drills` marks them later).
-
     The claim is a compare-and-swap UPDATE that repeats the "still claimable" test, so
     two senders racing for a row cannot both win (HC `Flip` processing). Commits.
+    With `drills` False, drill rows are never claimed (`suppress_drills` marks them later).
     """
     if limit <= 0:
         return []
-    # Two queries rather than one with OR: each is served by its partial index (alerts_0002),
-    # so a pass costs the same with ten rows in the table or a million sent ones.
     no_drill = [] if drills else [Notification.drill.is_(False)]
-    ids = list(session.exec(
-        select(Notification.id).where(Notification.channel == channel, Notification.status.in_(CLAIMABLE),
-                                      Notification.next_attempt_at <= now, *no_drill)
-        .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all())
-    if len(ids) < limit:
-        ids += session.exec(
-            select(Notification.id).where(Notification.status == "sending", Notification.claimed_until < now,
-                                          Notification.channel == channel, *no_drill).limit(limit - len(ids))).all()
+    ids = session.exec(
+        select(Notification.id).where(Notification.channel == channel, _claimable(now), *no_drill)
+        .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
     if not ids:
         return []
     session.exec(
@@ -95,6 +105,18 @@ def claim_due(session: Session, now: datetime, *, channel: str, limit: int, toke
     for row in rows:
         session.expunge(row)
     return list(rows)
+
+
+def unclaim(session: Session, held: list[tuple[int, str]]) -> None:
+    """Return claimed rows that were never sent to the queue (attempts unchanged). Commits."""
+    for row_id, token in held:
+        session.exec(
+            update(Notification).where(Notification.id == row_id, Notification.claimed_by == token,
+                                       Notification.status == "sending")
+            .values(status=case((Notification.attempts == 0, "pending"), else_="retry"), claimed_by=None,
+                    claimed_until=None)
+            .execution_options(synchronize_session=False))
+    session.commit()
 
 
 def message_of(row: Notification) -> Message:
@@ -123,10 +145,12 @@ def record_outcomes(session: Session, outcomes: list[Outcome], *, now: datetime,
     `on_failed(session, row)` is called for a row that has just failed for good (the
     sender adds the fallback row there, in the same transaction).
     """
+    ids = [o.notification_id for o in outcomes]
+    by_id = {r.id: r for r in session.exec(select(Notification).where(Notification.id.in_(ids)))}
     for o in outcomes:
         session.add(DeliveryAttempt(notification_id=o.notification_id, at=o.started_at, duration_ms=o.duration_ms,
                                     ok=o.ok, permanent=o.permanent, answer=o.answer, error=o.error))
-        row = session.get(Notification, o.notification_id)
+        row = by_id.get(o.notification_id)
         if row is None:
             continue
         if row.status == "sent":

@@ -2,7 +2,8 @@
 
 One pass (`Sender.step`):
 
-1. suppress drill rows for channels that take no drills, fail rows of unknown channels;
+1. every few seconds: requeue rows whose claim expired (a sender died mid-send),
+   suppress drill rows for channels that take no drills, fail rows of unknown channels;
 2. for each channel, ask its `RateLimiter` how many sends may start now and claim at
    most that many due rows (compare-and-swap, `alerts.outbox.claim_due`); the rest
    stay queued in the database: rate limits are kept by queueing, never by dropping;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import deque
 import logging
 import os
 import socket
@@ -34,7 +36,8 @@ from sqlmodel import Session, select
 from .channels import Channel, build_channels
 from .errors import ChannelError
 from .models import Notification
-from .outbox import Outcome, claim_due, fail_unknown_channels, message_of, record_outcomes, suppress_drills
+from .outbox import (Outcome, claim_due, due_channels, fail_unknown_channels, message_of, record_outcomes,
+                     release_expired_claims, suppress_drills, unclaim)
 from .ratelimit import RateLimiter
 from .routing import RoutingContext, render_row_fields
 
@@ -42,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Sender", "HOUSEKEEPING_EVERY"]
 
+FILL_EVERY = 0.05            # seconds between looks at the outbox when no channel is known to have work
+FLUSH_EVERY = 0.02          # seconds between batched writes of outcomes in `run`
 HOUSEKEEPING_EVERY = 5.0     # seconds between sweeps for drill rows and rows of unknown channels
 
 
@@ -76,6 +81,9 @@ class Sender:
         self._channels: dict[str, Channel] = {}
         self._wake = asyncio.Event()
         self._housekeeping_at = float("-inf")
+        self._next_fill_at = float("-inf")
+        self._due_hint: dict[str, int] = {}
+        self._queues: dict[str, deque[tuple[Notification, str]]] = {name: deque() for name in self.configs}
 
     # -- resources ---------------------------------------------------------------
     def _ensure_channels(self) -> None:
@@ -85,7 +93,8 @@ class Sender:
             self._channels = build_channels(self.configs.values(), http=self._http, wall=self.wall)
 
     async def aclose(self) -> None:
-        """Wait for sends in flight, write their outcomes, close the HTTP client."""
+        """Give back queued rows, wait for sends in flight, write their outcomes, close the HTTP client."""
+        self._unclaim_queued()
         if self._tasks:
             await asyncio.wait(set(self._tasks))
         self.flush()
@@ -98,31 +107,64 @@ class Sender:
         return config.accept_drills if config.accept_drills is not None else self.ctx.alerts.deliver_drills
 
     def step(self) -> int:
-        """Claim due rows within every limit and start their sends; return how many were started."""
+        """Claim due rows within every limit, start sends from the local queues; return how many started.
+
+        Claims hit the database only for channels whose local queue ran low, in batches
+        of up to `[alerts] batch` (fewer for a rate-limited channel: no more than its
+        limiter allows now), so the cost per message stays a fraction of a query.
+        """
+        low = any(len(q) < self.per_channel and self._due_hint.get(name, 0) > 0 for name, q in self._queues.items())
+        if low or self.timer() >= self._next_fill_at:
+            self._next_fill_at = self.timer() + FILL_EVERY
+            self._fill()
+        return self._start_ready()
+
+    def _fill(self) -> None:
         now = self.clock.now()
         alerts = self.ctx.alerts
-        started = 0
         with Session(self.engine) as session:
             if self.timer() >= self._housekeeping_at:
                 # Rare work, so not on every pass (a pass runs each time a send finishes).
                 self._housekeeping_at = self.timer() + HOUSEKEEPING_EVERY
+                release_expired_claims(session, now)
                 suppress_drills(session, channels=[n for n, c in self.configs.items() if not self._accepts_drills(c)],
                                 now=now)
                 fail_unknown_channels(session, known=list(self.configs), now=now, on_failed=self._add_fallback)
-            for name in self.configs:
-                room = min(self.limiters[name].available(), self.per_channel - self._in_flight.get(name, 0),
-                           self.max_in_flight - len(self._tasks), alerts.batch)
+            due = due_channels(session, now)
+            self._due_hint = dict(due)
+            for name, queue in self._queues.items():
+                if not due.get(name) or len(queue) >= self.per_channel:
+                    continue
+                limiter = self.limiters[name]
+                room = min(alerts.batch - len(queue), limiter.available() - len(queue) if limiter.limits else alerts.batch)
                 if room <= 0:
                     continue
                 token = f"{self.name}#{next(self._tokens)}"
                 rows = claim_due(session, now, channel=name, limit=room, token=token, claim_timeout=alerts.claim_timeout,
                                  drills=self._accepts_drills(self.configs[name]))
-                if rows:
-                    self._ensure_channels()
-                for row in rows:
-                    self._start(row, token)
-                    started += 1
+                queue.extend((row, token) for row in rows)
+                self._due_hint[name] = max(due[name] - len(rows), 0) if len(rows) == room else 0
+
+    def _start_ready(self) -> int:
+        started = 0
+        for name, queue in self._queues.items():
+            limiter = self.limiters[name]
+            while queue and self._in_flight.get(name, 0) < self.per_channel and len(self._tasks) < self.max_in_flight \
+                    and limiter.available() > 0:
+                self._ensure_channels()
+                row, token = queue.popleft()
+                self._start(row, token)
+                started += 1
         return started
+
+    def _unclaim_queued(self) -> None:
+        """Give back rows claimed but not started (the run is ending), so they need not wait for the claim to expire."""
+        held = [(row.id, token) for q in self._queues.values() for row, token in q]
+        for q in self._queues.values():
+            q.clear()
+        if held:
+            with Session(self.engine) as session:
+                unclaim(session, held)
 
     def _start(self, row: Notification, token: str) -> None:
         limiter = self.limiters[row.channel]
@@ -211,7 +253,8 @@ class Sender:
                 total += started
                 # Outcomes can add rows (a fallback, a retry due at once): one more pass after writing any.
                 flushed = self.flush()
-                if (not started and not self._tasks and not flushed) or self.timer() >= deadline:
+                idle = not started and not self._tasks and not flushed and not any(self._queues.values())
+                if idle or self.timer() >= deadline:
                     break
                 await self._pause(poll)
         finally:
@@ -221,9 +264,13 @@ class Sender:
     async def run(self, stop: asyncio.Event, *, poll: float = 0.1) -> None:
         """Send until `stop` is set (then finish what is in flight and return)."""
         try:
+            last_flush = self.timer()
             while not stop.is_set():
                 started = self.step()
-                self.flush()
+                # Write outcomes in batches (one transaction per ~20 ms, not per message).
+                if self._outcomes and (not self._tasks or self.timer() - last_flush >= FLUSH_EVERY):
+                    self.flush()
+                    last_flush = self.timer()
                 if not started:
                     self._wake.clear()
                     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]

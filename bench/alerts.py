@@ -45,7 +45,7 @@ from yuqing.db import make_engine, upgrade
 
 SCALE = 60.0
 UNLIMITED = 10_000
-DUE_RATE = 400.0        # messages falling due per second in phase 1
+DUE_RATE = 200.0        # messages falling due per second in phase 1 (10,000 over 50 s)
 LIMITED = {"wecom": 400, "dingtalk": 400, "feishu": 600}
 
 
@@ -132,7 +132,7 @@ def limit_figures(records: list[dict]) -> dict:
 
 async def run_sender(engine, ctx, until) -> float:
     sender = Sender(engine=engine, clock=SystemClock(), ctx=ctx, timer=time.monotonic, wall=time.time, name="bench",
-                    per_channel=16, max_in_flight=48)
+                    per_channel=8, max_in_flight=32)
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop, poll=0.02))
     t0 = time.perf_counter()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from alerts.models import DeliveryAttempt, Notification
-from alerts.outbox import backoff_delay, claim_due
+from alerts.outbox import backoff_delay, claim_due, release_expired_claims
 from alerts.config import AlertsConfig
 from alerts.routing import expand_clock_events
 
@@ -34,13 +34,15 @@ def test_a_row_claimed_by_one_sender_cannot_be_claimed_by_another(session, clock
     assert [r.id for r in a] == [row.id] and b == []
 
 
-def test_a_claim_that_expires_is_taken_over(session, clock, robots):
+def test_a_claim_that_expires_is_released_and_taken_over(session, clock, robots):
     queued(session, clock, make_ctx([hook(robots)]))
     claim_due(session, clock.now(), channel="指挥平台", limit=10, token="dead", claim_timeout=timedelta(minutes=2))
     clock.advance(timedelta(minutes=2))
-    assert claim_due(session, clock.now(), channel="指挥平台", limit=10, token="b", claim_timeout=timedelta(minutes=2)) == []
+    assert release_expired_claims(session, clock.now()) == 0
     clock.advance(timedelta(seconds=1))
-    assert len(claim_due(session, clock.now(), channel="指挥平台", limit=10, token="b", claim_timeout=timedelta(minutes=2))) == 1
+    assert release_expired_claims(session, clock.now()) == 1
+    [row] = claim_due(session, clock.now(), channel="指挥平台", limit=10, token="b", claim_timeout=timedelta(minutes=2))
+    assert row.claimed_by == "b" and row.attempts == 0
 
 
 def test_backoff_doubles_up_to_the_cap_and_respects_retry_after():
