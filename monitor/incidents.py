@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -189,8 +190,9 @@ def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> Inc
     """Return the incident features of a judged event from its assessment and the items judged.
 
     `items` have `.title` and `.text`; `gazetteer` is the judgement's
-    (monitor.judgement.Gazetteer): it names the places to remove from headlines
-    and the level of each locality.
+    (monitor.judgement.Gazetteer): it gives the level of each locality. Place
+    names are removed from headlines as the judgement found them in the text
+    (`extra["place_surfaces"]`; the gazetteer is asked again only without them).
     """
     raw_headlines: list[str] = []
     names: list[str] = []
@@ -209,7 +211,10 @@ def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> Inc
             if len(name) >= 3:
                 names.append(name)
     raw_headlines = list(dict.fromkeys(raw_headlines))[:MAX_HEADLINES * 2]
-    surfaces = sorted({s for s, _p in gazetteer.find("\n".join(raw_headlines)).mentions}, key=len, reverse=True)
+    found = assessment.extra.get("place_surfaces")
+    if found is None:
+        found = [s for s, _p in gazetteer.find("\n".join(raw_headlines)).mentions]
+    surfaces = sorted(set(found), key=len, reverse=True)
     headlines = []
     for h in raw_headlines:
         for surface in surfaces:
@@ -331,6 +336,37 @@ def _candidates(session: Session, now: datetime, window: timedelta) -> list[Cand
     return out
 
 
+class _PlaceIndex:
+    """Candidates by the places `same_place` compares, so that each event is checked only against its neighbours.
+
+    Why: a busy window holds hundreds of priority events; comparing each new
+    one with all of them is quadratic, while an incident shares a county or city.
+    """
+
+    def __init__(self, candidates: Iterable[Candidate]):
+        self.county: dict[str, set[int]] = defaultdict(set)
+        self.city: dict[str, set[int]] = defaultdict(set)
+        self.bare: dict[str, set[int]] = defaultdict(set)
+        for c in candidates:
+            for key in c.features.counties:
+                self.county[key].add(c.event_id)
+            for key in c.features.cities:
+                self.city[key].add(c.event_id)
+            for key in c.features.bare_cities:
+                self.bare[key].add(c.event_id)
+
+    def near(self, f: IncidentFeatures) -> set[int]:
+        """Return the ids of the candidates that may share a place with `f` (a superset of `same_place`)."""
+        ids: set[int] = set()
+        for key in f.counties:
+            ids |= self.county.get(key, set())
+        for key in f.bare_cities:
+            ids |= self.city.get(key, set())
+        for key in f.cities:
+            ids |= self.bare.get(key, set())
+        return ids
+
+
 def merge_incidents(session: Session, now: datetime, judged: Sequence[tuple[Event, Assessment]], *,
                     window: timedelta, with_cases: set[int]) -> list[tuple[Event, Assessment]]:
     """Merge judged priority events into older events of the same incident; return the pairs not merged.
@@ -346,14 +382,16 @@ def merge_incidents(session: Session, now: datetime, judged: Sequence[tuple[Even
         return list(judged)
     candidates = _candidates(session, now, window)
     by_id = {c.event_id: c for c in candidates}
+    places = _PlaceIndex(candidates)
     intents: list[MergeIntent] = []
     merged: set[int] = set()
     for event in sources:
         me = by_id.get(event.id)
         if me is None:
             continue
-        # Targets merged in this batch are gone; their target took their headlines (below).
-        intent = choose_target(me, (c for c in by_id.values() if c.event_id not in merged), now=now, window=window)
+        # Events merged in this batch are gone; their target took their headlines (below).
+        nearby = (by_id[i] for i in sorted(places.near(me.features)) if i not in merged)
+        intent = choose_target(me, nearby, now=now, window=window)
         if intent is None:
             continue
         intents.append(intent)
@@ -375,8 +413,8 @@ def apply_merges(session: Session, now: datetime, intents: Sequence[MergeIntent]
     added. Core statements, no commit: the caller commits with the judgements.
     """
     conn = session.connection()
-    for intent in intents:
-        conn.execute(update(ITEM).where(ITEM.c.event_id == intent.source_id).values(event_id=intent.target_id))
+    conn.execute(update(ITEM).where(ITEM.c.event_id == bindparam("source")).values(event_id=bindparam("target")),
+                 [{"source": i.source_id, "target": i.target_id} for i in intents])
     conn.execute(
         update(EVENT).where(EVENT.c.id == bindparam("source")).values(
             merged_into_id=bindparam("target"), needs_judgement=False, incident=bindparam("incident")),

@@ -71,13 +71,14 @@ def plan_upgrade(case: Case, assessment: Assessment) -> Upgrade | None:
     return Upgrade(case.id, severity, True if more_major else None, reason)
 
 
-def upgrade_cases_for_judged(session: Session, now: datetime, judged, *, config: ClocksConfig) -> list[Case]:
+def upgrade_cases_for_judged(session: Session, now: datetime, judged: dict[int, Assessment], *,
+                             config: ClocksConfig) -> list[Case]:
     """Upgrade the open cases of judged events that are now more severe; return the cases upgraded.
 
-    `judged` is a list of (monitor.models.Event, monitor.assessment.Assessment).
-    One query for the cases; each upgrade commits (`change_severity` does).
+    `judged` maps event ids to their new monitor.assessment.Assessment. One
+    query for the cases; each upgrade commits (`change_severity` does).
     """
-    by_event = {e.id: a for e, a in judged if a.priority and e.id is not None}
+    by_event = {event_id: a for event_id, a in judged.items() if a.priority}
     if not by_event:
         return []
     cases = session.exec(select(Case).where(Case.event_id.in_(list(by_event)), Case.status == "open")).all()

@@ -44,9 +44,10 @@ def after_ingest(session, now, runtime) -> dict:
         remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases)
         cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory,
                                       config=runtime.config.clocks, drill=runtime.config.drill)
+        # Ids before the commit expires the events (reading them after would cost a query each).
+        regrade = {e.id: a for e, a in remaining if e.id in with_cases}
         session.commit()
-        upgraded = upgrade_cases_for_judged(session, now, [(e, a) for e, a in remaining if e.id in with_cases],
-                                            config=runtime.config.clocks)
+        upgraded = upgrade_cases_for_judged(session, now, regrade, config=runtime.config.clocks)
         judged_total += len(judged)
         merged_total += len(judged) - len(remaining)
         cases_total += len(cases)

@@ -183,7 +183,8 @@ class Judge:
             extra={"scores": {k: v.score for k, v in scored.items()}, "figures": figures.evidence,
                    "localities_inside": list(places.inside),
                    # The lexicon terms of the criteria that fired, by "criterion.group" (monitor.incidents).
-                   "hits": {f"{c}.{g}": dict(found) for (c, g), found in hits.crit.items() if c in criteria and found}},
+                   "hits": {f"{c}.{g}": dict(found) for (c, g), found in hits.crit.items() if c in criteria and found},
+                   "place_surfaces": [surface for surface, _path in places.mentions]},
         )
 
     # ------------------------------------------------------------------ parts
