@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, update
+from sqlalchemy import and_, bindparam, case, func, insert, update
 from sqlmodel import Session, select
 
 from .channels import Mentions, Message
@@ -144,33 +144,41 @@ def record_outcomes(session: Session, outcomes: list[Outcome], *, now: datetime,
 
     `on_failed(session, row)` is called for a row that has just failed for good (the
     sender adds the fallback row there, in the same transaction).
+
+    Why two paths: successes are nearly every outcome, so they are written with two
+    executemany statements; failures need the row's state (attempts, claim) to decide.
     """
-    ids = [o.notification_id for o in outcomes]
-    by_id = {r.id: r for r in session.exec(select(Notification).where(Notification.id.in_(ids)))}
-    for o in outcomes:
-        session.add(DeliveryAttempt(notification_id=o.notification_id, at=o.started_at, duration_ms=o.duration_ms,
-                                    ok=o.ok, permanent=o.permanent, answer=o.answer, error=o.error))
+    if not outcomes:
+        return
+    session.exec(insert(DeliveryAttempt), params=[
+        {"notification_id": o.notification_id, "at": o.started_at, "duration_ms": o.duration_ms, "ok": o.ok,
+         "permanent": o.permanent, "answer": o.answer, "error": o.error} for o in outcomes])
+    sent = [o for o in outcomes if o.ok]
+    if sent:
+        # Confirmed is final, whoever held the claim: a later claim must never send it again.
+        session.connection().execute(
+            update(Notification.__table__).where(Notification.__table__.c.id == bindparam("row_id"),
+                                                 Notification.__table__.c.status != "sent")
+            .values(status="sent", sent_at=bindparam("at"), attempts=Notification.__table__.c.attempts + 1,
+                    claimed_by=None, claimed_until=None, last_error=None),
+            [{"row_id": o.notification_id, "at": o.started_at} for o in sent])
+    failed = [o for o in outcomes if not o.ok]
+    by_id = {r.id: r for r in session.exec(select(Notification).where(
+        Notification.id.in_([o.notification_id for o in failed])))} if failed else {}
+    for o in failed:
         row = by_id.get(o.notification_id)
-        if row is None:
-            continue
-        if row.status == "sent":
-            # Another sender (whose claim we outlived) already confirmed it; keep its record.
-            continue
+        if row is None or row.status == "sent":
+            continue     # another sender (whose claim we outlived) already confirmed it
         lost_claim = row.claimed_by != o.token
         row.attempts += 1
-        row.claimed_by = None
-        row.claimed_until = None
-        if o.ok:
-            row.status, row.sent_at, row.last_error = "sent", o.started_at, None
-        elif lost_claim and row.status == "sending":
-            # Someone else holds it now and will record its own answer.
-            row.last_error = o.error
+        if lost_claim and row.status == "sending":
+            row.last_error = o.error      # someone else holds it now and will record its own answer
         elif o.permanent or row.attempts >= config.max_attempts:
-            row.status, row.last_error = "failed", o.error
+            row.status, row.last_error, row.claimed_by, row.claimed_until = "failed", o.error, None, None
             if on_failed is not None:
                 on_failed(session, row)
         else:
-            row.status, row.last_error = "retry", o.error
+            row.status, row.last_error, row.claimed_by, row.claimed_until = "retry", o.error, None, None
             row.next_attempt_at = now + backoff_delay(row.attempts, config, o.retry_after)
         session.add(row)
     session.commit()

@@ -33,7 +33,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from .channels import Channel, build_channels
+from .channels import Channel, channel_class
 from .errors import ChannelError
 from .models import Notification
 from .outbox import (Outcome, claim_due, due_channels, fail_unknown_channels, message_of, record_outcomes,
@@ -77,7 +77,7 @@ class Sender:
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: dict[str, int] = {}
         self._outcomes: list[Outcome] = []
-        self._http: httpx.AsyncClient | None = None
+        self._http: dict[str, httpx.AsyncClient] | None = None
         self._channels: dict[str, Channel] = {}
         self._wake = asyncio.Event()
         self._housekeeping_at = float("-inf")
@@ -87,10 +87,19 @@ class Sender:
 
     # -- resources ---------------------------------------------------------------
     def _ensure_channels(self) -> None:
+        """Build the channels, each with its own HTTP client sized to its concurrency.
+
+        Why one client per channel: httpcore matches every queued request against every
+        pooled connection, so one shared pool of 64 connections costs more CPU per
+        request than the request itself at a few hundred messages a second.
+        """
         if self._http is None:
-            self._http = httpx.AsyncClient(transport=self.transport, follow_redirects=False,
-                                           limits=httpx.Limits(max_connections=self.max_in_flight))
-            self._channels = build_channels(self.configs.values(), http=self._http, wall=self.wall)
+            self._http = {}
+            for name, config in self.configs.items():
+                client = httpx.AsyncClient(transport=self.transport, follow_redirects=False,
+                                           limits=httpx.Limits(max_connections=self.per_channel))
+                self._http[name] = client
+                self._channels[name] = channel_class(config.kind)(config, http=client, wall=self.wall)
 
     async def aclose(self) -> None:
         """Give back queued rows, wait for sends in flight, write their outcomes, close the HTTP client."""
@@ -99,7 +108,8 @@ class Sender:
             await asyncio.wait(set(self._tasks))
         self.flush()
         if self._http is not None:
-            await self._http.aclose()
+            for client in self._http.values():
+                await client.aclose()
             self._http = None
 
     # -- one pass ----------------------------------------------------------------

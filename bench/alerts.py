@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 from pydantic import TypeAdapter
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from alerts.channels import build_channels
@@ -45,7 +46,7 @@ from yuqing.db import make_engine, upgrade
 
 SCALE = 60.0
 UNLIMITED = 10_000
-DUE_RATE = 200.0        # messages falling due per second in phase 1 (10,000 over 50 s)
+DUE_RATE = 400.0        # messages falling due per second in phase 1 (10,000 over 25 s)
 LIMITED = {"wecom": 400, "dingtalk": 400, "feishu": 600}
 
 
@@ -137,7 +138,7 @@ async def run_sender(engine, ctx, until) -> float:
     task = asyncio.create_task(sender.run(stop, poll=0.02))
     t0 = time.perf_counter()
     while not until():
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
     stop.set()
     await task
     return time.perf_counter() - t0
@@ -170,8 +171,8 @@ async def run_naive(engine, ctx, until, channel_names: list[str]) -> float:
 
 def pending(engine, names: list[str]) -> int:
     with Session(engine) as s:
-        return len(s.exec(select(Notification.id).where(Notification.status.in_(("pending", "sending", "retry")),
-                                                        Notification.channel.in_(names))).all())
+        return s.exec(select(func.count()).select_from(Notification).where(
+            Notification.status.in_(("pending", "sending", "retry")), Notification.channel.in_(names))).one()
 
 
 def main() -> None:
