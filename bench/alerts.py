@@ -46,7 +46,7 @@ from yuqing.db import make_engine, upgrade
 
 SCALE = 60.0
 UNLIMITED = 10_000
-DUE_RATE = 400.0        # messages falling due per second in phase 1 (10,000 over 25 s)
+DUE_RATE = 250.0        # messages falling due per second in phase 1 (10,000 over 40 s)
 LIMITED = {"wecom": 400, "dingtalk": 400, "feishu": 600}
 
 
