@@ -10,7 +10,6 @@ from responders.config import ClocksConfig
 from responders.models import AuditEntry, Case, Clock
 from responders.regrade import SYSTEM_ACTOR, plan_upgrade, upgrade_cases_for_judged
 
-from .clockkit import directory  # noqa: F401  (fixture)
 from .clockkit import assessment, hours, open_test_case
 
 GRADING = "事件分级：重大（死亡11人（≥10））；特别重大、重大突发事件：5小时内发布权威信息、24小时内举行新闻发布会（RULES.md S-1）"
