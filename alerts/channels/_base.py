@@ -135,6 +135,25 @@ class HttpChannel(Channel):
                                answer=answer_text(response))
         return response
 
+    def judge_answer(self, response: httpx.Response, *, code_keys: tuple[str, ...], message_keys: tuple[str, ...],
+                     rate_limited: dict[int, float], permanent: set[int]) -> str:
+        """Return the answer text when the robot's body code is 0, else raise what the code means.
+
+        The robots answer HTTP 200 whatever happened, so the verdict is the code in the
+        body: `rate_limited` codes map to the seconds to hold back, `permanent` codes fail
+        the row at once, and any other code is transient (retried with backoff).
+        """
+        data = self.body_json(response, self.kind)
+        code = next((data[k] for k in code_keys if k in data), None)
+        text = next((data[k] for k in message_keys if k in data), None)
+        answer = answer_text(response)
+        if code == 0:
+            return answer
+        if code in rate_limited:
+            raise RateLimited(f"{self.kind}: rate limited (code {code}): {text}", answer=answer,
+                              retry_after=rate_limited[code])
+        raise ChannelError(f"{self.kind}: code {code}: {text}", permanent=code in permanent, answer=answer)
+
     @staticmethod
     def body_json(response: httpx.Response, kind: str) -> dict:
         """Return the JSON object of a robot's answer; a non-JSON 200 is a transient error (a proxy page)."""

@@ -28,8 +28,7 @@ import base64
 import hashlib
 import hmac
 
-from ..errors import ChannelError, RateLimited
-from ._base import HttpChannel, Message, answer_text, tracking_headers
+from ._base import HttpChannel, Message, tracking_headers
 from ._limits import fit_bytes
 
 __all__ = ["Dingtalk", "dingtalk_sign", "PERMANENT_CODES"]
@@ -74,11 +73,6 @@ class Dingtalk(HttpChannel):
     async def send(self, message: Message) -> str:
         response = await self.post(self.config.url, json_body=self.payload(message), params=self.query(),
                                    headers=tracking_headers(message))
-        data = self.body_json(response, self.kind)
-        code = data.get("errcode")
-        answer = answer_text(response)
-        if code == 0:
-            return answer
-        if code == 130101:
-            raise RateLimited(f"dingtalk: too fast (errcode 130101): {data.get('errmsg')}", answer=answer, retry_after=600)
-        raise ChannelError(f"dingtalk: errcode {code}: {data.get('errmsg')}", permanent=code in PERMANENT_CODES, answer=answer)
+        # 130101: more than 20 a minute; DingTalk then throttles the robot for 10 minutes.
+        return self.judge_answer(response, code_keys=("errcode",), message_keys=("errmsg",),
+                                 rate_limited={130101: 600}, permanent=PERMANENT_CODES)

@@ -29,8 +29,7 @@ import hashlib
 import hmac
 import json
 
-from ..errors import ChannelError, RateLimited
-from ._base import HttpChannel, Message, answer_text, tracking_headers
+from ._base import HttpChannel, Message, tracking_headers
 from ._limits import fit_bytes
 
 __all__ = ["Feishu", "feishu_sign", "PERMANENT_CODES"]
@@ -82,12 +81,6 @@ class Feishu(HttpChannel):
         url = f"{self.config.url.rstrip('/')}/{self.config.hook.get_secret_value()}"
         headers = {"Content-Type": "application/json; charset=utf-8", **tracking_headers(message)}
         response = await self.post(url, content=self.payload(message), headers=headers)
-        data = self.body_json(response, self.kind)
-        code = data.get("code", data.get("StatusCode"))
-        answer = answer_text(response)
-        if code == 0:
-            return answer
-        msg = data.get("msg", data.get("StatusMessage"))
-        if code == 11232:
-            raise RateLimited(f"feishu: rate limited (code 11232): {msg}", answer=answer, retry_after=1)
-        raise ChannelError(f"feishu: code {code}: {msg}", permanent=code in PERMANENT_CODES, answer=answer)
+        # Older bots answer StatusCode/StatusMessage instead of code/msg.
+        return self.judge_answer(response, code_keys=("code", "StatusCode"), message_keys=("msg", "StatusMessage"),
+                                 rate_limited={11232: 1}, permanent=PERMANENT_CODES)

@@ -21,8 +21,7 @@ plus the shared routing keys (`alerts.config`). Example::
 
 from __future__ import annotations
 
-from ..errors import ChannelError, RateLimited
-from ._base import HttpChannel, Message, answer_text, tracking_headers
+from ._base import HttpChannel, Message, tracking_headers
 from ._limits import fit_bytes
 
 __all__ = ["Wecom", "PERMANENT_CODES"]
@@ -56,12 +55,6 @@ class Wecom(HttpChannel):
         response = await self.post(
             self.config.url, json_body=self.payload(message),
             params={"key": self.config.key.get_secret_value()}, headers=tracking_headers(message))
-        data = self.body_json(response, self.kind)
-        code = data.get("errcode")
-        answer = answer_text(response)
-        if code == 0:
-            return answer
-        if code == 45009:
-            raise RateLimited(f"wecom: rate limited (errcode 45009): {data.get('errmsg')}", answer=answer, retry_after=60)
-        raise ChannelError(f"wecom: errcode {code}: {data.get('errmsg')}", permanent=code in PERMANENT_CODES, answer=answer)
+        return self.judge_answer(response, code_keys=("errcode",), message_keys=("errmsg",),
+                                 rate_limited={45009: 60}, permanent=PERMANENT_CODES)
 
