@@ -27,7 +27,6 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import httpx
 from sqlalchemy.engine import Engine
