@@ -61,6 +61,12 @@ class RateLimiter:
         if self.limits:
             self._done.append(self.timer())
 
+    def seed(self, done_at: list[float]) -> None:
+        """Record answers that came back before this limiter existed (timer values, oldest first)."""
+        if self.limits:
+            for t in sorted(done_at)[-self._done.maxlen:]:
+                self._done.append(t)
+
     def penalise(self, seconds: float) -> None:
         """Fill every window for `seconds` (the receiver said we were too fast)."""
         if self.limits:

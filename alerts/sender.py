@@ -27,6 +27,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -34,7 +35,7 @@ from sqlmodel import Session, select
 
 from .channels import Channel, channel_class
 from .errors import ChannelError
-from .models import Notification
+from .models import DeliveryAttempt, Notification
 from .outbox import (Outcome, claim_due, due_channels, fail_unknown_channels, message_of, record_outcomes,
                      release_expired_claims, suppress_drills, unclaim)
 from .ratelimit import RateLimiter
@@ -81,6 +82,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._housekeeping_at = float("-inf")
         self._next_fill_at = float("-inf")
+        self._seeded = False
         self._due_hint: dict[str, int] = {}
         self._queues: dict[str, deque[tuple[Notification, str]]] = {name: deque() for name in self.configs}
 
@@ -128,10 +130,34 @@ class Sender:
             self._fill()
         return self._start_ready()
 
+    def _seed_limiters(self, session: Session) -> None:
+        """Load each limited channel's recent sends from the attempt log into its limiter.
+
+        Why: a restarted daemon (or a new lease holder) would otherwise start with empty
+        windows and could send a second burst within the minute the robot counts.
+        Ages come from the outbox clock, so they are exact on the system clock.
+        """
+        now = self.clock.now()
+        for name, limiter in self.limiters.items():
+            if not limiter.limits:
+                continue
+            window = max(seconds for _, seconds in limiter.limits)
+            depth = max(count for count, _ in limiter.limits)
+            rows = session.exec(
+                select(DeliveryAttempt.at, DeliveryAttempt.duration_ms)
+                .join(Notification, Notification.id == DeliveryAttempt.notification_id)
+                .where(Notification.channel == name, DeliveryAttempt.at >= now - timedelta(seconds=window + 60))
+                .order_by(DeliveryAttempt.id.desc()).limit(depth)).all()
+            ages = [(now - at).total_seconds() - ms / 1000 for at, ms in rows]
+            limiter.seed([self.timer() - age for age in ages if age < window])
+
     def _fill(self) -> None:
         now = self.clock.now()
         alerts = self.ctx.alerts
         with Session(self.engine) as session:
+            if not self._seeded:
+                self._seeded = True
+                self._seed_limiters(session)
             if self.timer() >= self._housekeeping_at:
                 # Rare work, so not on every pass (a pass runs each time a send finishes).
                 self._housekeeping_at = self.timer() + HOUSEKEEPING_EVERY

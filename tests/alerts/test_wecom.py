@@ -95,3 +95,18 @@ def test_the_sender_keeps_twenty_a_minute_by_queueing(session, engine, clock, ro
     asyncio.run(until_done())
     assert len(robots.of("wecom")) == 25
     assert all(r.answer["errcode"] == 0 for r in robots.received)
+
+
+def test_a_restarted_sender_remembers_the_last_minute_of_sends(session, engine, clock, robots):
+    """Three a minute: a first sender sends three; a new sender (a restart) must wait for the window."""
+    ctx = make_ctx([{**robot_channels(robots)[0], "rate_limits": [{"count": 3, "per": "1m"}]}])
+    case = insert_case(session, clock.now())
+    for i in range(4):
+        insert_event(session, case, clock.now(), kind="reminder", title=f"消息{i}")
+    expand_clock_events(session, clock.now(), ctx)
+    drain(engine, clock, ctx)
+    assert len(robots.of("wecom")) == 3
+    clock.advance(30)
+    drain(engine, clock, ctx)                     # a new Sender: its limiter is seeded from the attempt log
+    assert len(robots.of("wecom")) == 3
+    assert session.exec(select(Notification).where(Notification.status == "pending")).one()
