@@ -175,10 +175,19 @@ class Sender:
                 if room <= 0:
                     continue
                 token = f"{self.name}#{next(self._tokens)}"
-                rows = claim_due(session, now, channel=name, limit=room, token=token, claim_timeout=alerts.claim_timeout,
+                rows = claim_due(session, now, channel=name, limit=room, token=token, claim_timeout=self._claim_span(),
                                  drills=self._accepts_drills(self.configs[name]))
                 queue.extend((row, token) for row in rows)
                 self._due_hint[name] = max(due[name] - len(rows), 0) if len(rows) == room else 0
+
+    def _claim_span(self):
+        """Return the claim timeout in outbox-clock time.
+
+        Why scaled: a claim guards a send that takes *real* seconds, but `claimed_until` is
+        compared with the outbox clock. On a drill clock at --speed 3600 an unscaled 2 min
+        would expire in 33 ms of real time and the same row would be sent again and again.
+        """
+        return self.ctx.alerts.claim_timeout * float(getattr(self.clock, "speed", 1.0))
 
     def _start_ready(self) -> int:
         started = 0

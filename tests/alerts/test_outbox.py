@@ -131,3 +131,14 @@ def test_a_drill_row_queued_after_the_sweep_is_still_not_sent(session, engine, c
     asyncio.run(two_passes())
     assert robots.received == []
     assert session.exec(select(Notification)).one().status == "pending"
+
+
+def test_the_claim_timeout_is_real_time_on_a_drill_clock(engine):
+    from yuqing.clock import ScaledClock
+
+    from .conftest import make_ctx, make_sender
+
+    ctx = make_ctx([])
+    sender = make_sender(engine, ScaledClock(3600), ctx)
+    # Two minutes of real time are 120 clock hours at --speed 3600.
+    assert sender._claim_span().total_seconds() == ctx.alerts.claim_timeout.total_seconds() * 3600
