@@ -81,6 +81,12 @@ _Level = Literal["province", "city", "county", "zone"]
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
+def _check_sectors(values: list[str]) -> list[str]:
+    for value in values:
+        _check_sector(value)
+    return values
+
+
 def _check_sector(value: str | None) -> str | None:
     if value is not None and value not in SECTORS:
         raise ValueError(f"unknown sector {value!r} (ORG.md sector codes: {', '.join(SECTORS)})")
@@ -160,12 +166,7 @@ class PersonConfig(Frozen):
 
     _sector = field_validator("sector")(_check_sector)
 
-    @field_validator("sectors")
-    @classmethod
-    def _sectors(cls, values):
-        for v in values:
-            _check_sector(v)
-        return values
+    _sectors = field_validator("sectors")(_check_sectors)
 
     @model_validator(mode="after")
     def _reachable(self):
@@ -224,12 +225,7 @@ class LeadConfig(Frozen):
 
     _lead = field_validator("lead")(_check_sector)
 
-    @field_validator("sectors")
-    @classmethod
-    def _sectors(cls, values):
-        for v in values:
-            _check_sector(v)
-        return values
+    _sectors = field_validator("sectors")(_check_sectors)
 
     @model_validator(mode="after")
     def _lead_is_involved(self):

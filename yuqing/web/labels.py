@@ -7,6 +7,8 @@ M-2/M-3: 在线访谈; M-6: 政务微博微信).
 
 from __future__ import annotations
 
+from responders.rules.wording import SECTOR_LABELS as RULE_SECTOR_LABELS
+
 __all__ = [
     "RESPONSE_MODES", "SEVERITIES", "CRITERIA", "CLOCK_KINDS", "CLOCK_STATUSES", "CASE_STATUSES",
     "STEP_KINDS", "STEP_STATUSES", "SECTOR_LABELS", "ROLE_LABELS", "NOTIFICATION_STATUSES",
@@ -62,15 +64,9 @@ AUDIT_ACTIONS = {
     "password_reset": "重设密码", "token_issued": "发放令牌", "token_revoked": "吊销令牌",
 }
 
-# ORG.md "Sectors" and coordination roles.
+# ORG.md "Sectors" (one table, kept by the assignment rules) and the coordination roles.
 SECTOR_LABELS = {
-    "education": "教育", "health": "卫生健康", "medical_insurance": "医疗保障", "market": "市场监管",
-    "environment": "生态环境", "housing": "住房城乡建设", "hrss": "人力资源社会保障", "public_security": "公安",
-    "emergency": "应急管理", "transport": "交通运输", "natural_resources": "自然资源", "civil_affairs": "民政",
-    "agriculture": "农业农村", "water": "水利", "finance": "财政", "taxation": "税务",
-    "financial_regulation": "金融监管", "development_reform": "发展改革", "culture_tourism": "文化和旅游",
-    "urban_management": "城市管理", "energy": "能源", "justice": "司法", "veterans": "退役军人事务",
-    "commerce": "商务", "industry": "工业和信息化",
+    **RULE_SECTOR_LABELS,
     "government_office": "政府办公厅（室）", "propaganda": "宣传部门", "cyberspace": "网信部门",
 }
 
