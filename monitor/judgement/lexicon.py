@@ -2,6 +2,9 @@
 
 Every term of every list goes into one Aho-Corasick automaton, so a text is
 scanned once for all criteria, sectors and sentiment words (`Lexicon.scan`).
+Why ahocorasick_rs and not pyahocorasick: on Chinese text the Rust automaton
+finds the same overlapping matches, in the same order (by end, longest first),
+about ten times faster (see gazetteer.py).
 Extension files have the layout of the shipped ones; term tables merge (a later
 weight wins, weight 0 removes the term), lists extend.
 """
@@ -14,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick_rs
 
 from .textfold import fold
 
@@ -112,17 +115,17 @@ class Lexicon:
         for term, weight in doc.get("positive", {}).items():
             if weight:
                 index[fold(term)].append(("sent", float(weight)))
-        automaton = ahocorasick.Automaton()
-        for term, entries in index.items():
-            automaton.add_word(term, (term, tuple(entries)))
-        automaton.make_automaton()
-        self._automaton = automaton
+        terms = [t for t in index if t]
+        self._entries = [(term, tuple(index[term])) for term in terms]
+        self._automaton = ahocorasick_rs.AhoCorasick(terms, matchkind=ahocorasick_rs.MatchKind.Standard)
         self.size = len(index)
 
     def scan(self, text: str) -> Hits:
         """Return every lexicon term in folded `text` (each term once per list)."""
         hits = Hits(text)
-        for end, (term, entries) in self._automaton.iter(text):
+        entries_of = self._entries
+        for index, start, _end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            term, entries = entries_of[index]
             for entry in entries:
                 kind = entry[0]
                 if kind == "crit":
@@ -130,7 +133,7 @@ class Lexicon:
                 elif kind == "sector":
                     hits.sectors[entry[1]][term] = entry[2]
                 elif kind == "sent":
-                    hits.sentiment.append((end - len(term) + 1, term, entry[1]))
+                    hits.sentiment.append((start, term, entry[1]))
                 elif kind == "suppress":
                     hits.suppress[entry[1]].append(term)
                 elif kind == "override":

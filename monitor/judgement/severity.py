@@ -29,46 +29,55 @@ _GAP = r"(?:已|均|不幸|当场|经抢救无效|抢救无效)?"
 _DEATH = r"(?:死亡|遇难|身亡|罹难|丧生|殒命|离世)"
 
 
-def _p(*parts: str) -> re.Pattern:
-    return re.compile("".join(parts))
+def _p(*parts: str, needs: tuple[str, ...]) -> tuple[re.Pattern, tuple[str, ...]]:
+    """Return the compiled pattern and its needles: words of which any match contains at least one."""
+    return re.compile("".join(parts)), needs
 
 
-_PATTERNS: dict[str, list[re.Pattern]] = {
+# Why needles: a pattern that begins with a number has no literal prefix, so `re` tries it at every
+# position (~0.2 ms per 4,000 characters each); a substring test first skips the patterns whose
+# keyword the text does not contain, which is most of them for most texts. Keep them in step with
+# the patterns (tests/monitor/test_judgement_severity.py compares with and without).
+_DEATH_WORDS = ("死亡", "遇难", "身亡", "罹难", "丧生", "殒命", "离世")
+_PATTERNS: dict[str, list[tuple[re.Pattern, tuple[str, ...]]]] = {
     "deaths": [
-        _p(_N, _WHO, _GAP, _DEATH),
-        _p(r"(?:死亡|遇难|罹难)(?:者|人数|人员)?(?:已|共)?(?:达到?|增至|升至|上升至|增加到|为|至|)", _N, r"(?:人|名)"),
-        _p(r"(?:致|造成|导致)", _N, r"死"),
-        _p(_N, r"死", NUMBER, r"伤"),
-        _p(r"一家", _N, r"口[^,.;，。；]{0,4}?" + _DEATH),
+        _p(_N, _WHO, _GAP, _DEATH, needs=_DEATH_WORDS),
+        _p(r"(?:死亡|遇难|罹难)(?:者|人数|人员)?(?:已|共)?(?:达到?|增至|升至|上升至|增加到|为|至|)", _N, r"(?:人|名)",
+           needs=("死亡", "遇难", "罹难")),
+        _p(r"(?:致|造成|导致)", _N, r"死", needs=("死",)),
+        _p(_N, r"死", NUMBER, r"伤", needs=("死",)),
+        _p(r"一家", _N, r"口[^,.;，。；]{0,4}?" + _DEATH, needs=("一家",)),
     ],
     "missing": [
-        _p(_N, _WHO, _GAP, r"(?:失联|失踪|下落不明)"),
-        _p(r"(?:失联|失踪)(?:者|人数|人员)?(?:已|共)?(?:达|增至|为|)", _N, r"(?:人|名)"),
+        _p(_N, _WHO, _GAP, r"(?:失联|失踪|下落不明)", needs=("失联", "失踪", "下落不明")),
+        _p(r"(?:失联|失踪)(?:者|人数|人员)?(?:已|共)?(?:达|增至|为|)", _N, r"(?:人|名)", needs=("失联", "失踪")),
     ],
     "trapped": [
-        _p(_N, _WHO, _GAP, r"(?:被困|受困|被埋|被掩埋)"),
-        _p(r"(?:被困|受困|被埋)(?:人员|者|人数)?(?:达|为|共|)", _N, r"(?:人|名)"),
+        _p(_N, _WHO, _GAP, r"(?:被困|受困|被埋|被掩埋)", needs=("被困", "受困", "被埋", "被掩埋")),
+        _p(r"(?:被困|受困|被埋)(?:人员|者|人数)?(?:达|为|共|)", _N, r"(?:人|名)", needs=("被困", "受困", "被埋")),
     ],
     "serious": [
-        _p(_N, _WHO, _GAP, r"(?:重伤|受重伤|伤势严重|伤势较重|危重|病危)"),
-        _p(r"(?:重伤|危重)(?:者|人数|人员)?(?:达|为|)", _N, r"(?:人|名)"),
+        _p(_N, _WHO, _GAP, r"(?:重伤|受重伤|伤势严重|伤势较重|危重|病危)", needs=("重伤", "伤势", "危重", "病危")),
+        _p(r"(?:重伤|危重)(?:者|人数|人员)?(?:达|为|)", _N, r"(?:人|名)", needs=("重伤", "危重")),
     ],
     "injured": [
-        _p(_N, _WHO, _GAP, r"(?:受伤|轻伤|伤(?![害心]))"),
-        _p(r"(?:受伤|伤者)(?:人数|人员)?(?:已|共)?(?:达|增至|为|)", _N, r"(?:人|名)"),
-        _p(_N, r"死", _N, r"伤"),
-        _p(r"(?:砸|烧|烫|撞|炸|刺|砍|咬|摔)伤", _N, r"(?:名|位|个)?"),
+        _p(_N, _WHO, _GAP, r"(?:受伤|轻伤|伤(?![害心]))", needs=("伤",)),
+        _p(r"(?:受伤|伤者)(?:人数|人员)?(?:已|共)?(?:达|增至|为|)", _N, r"(?:人|名)", needs=("受伤", "伤者")),
+        _p(_N, r"死", _N, r"伤", needs=("死",)),
+        _p(r"(?:砸|烧|烫|撞|炸|刺|砍|咬|摔)伤", _N, r"(?:名|位|个)?", needs=("伤",)),
     ],
     "poisoned": [
-        _p(_N, _WHO, _GAP, r"(?:中毒|出现[^,.;，。；]{0,6}?症状|送医|就医|入院治疗|感染)"),
+        _p(_N, _WHO, _GAP, r"(?:中毒|出现[^,.;，。；]{0,6}?症状|送医|就医|入院治疗|感染)",
+           needs=("中毒", "症状", "送医", "就医", "入院治疗", "感染")),
     ],
     "cases": [
-        _p(r"(?:确诊|新增)(?:病例)?", _N, r"例"),
-        _p(_N, r"例(?:确诊)?病例"),
+        _p(r"(?:确诊|新增)(?:病例)?", _N, r"例", needs=("确诊", "新增")),
+        _p(_N, r"例(?:确诊)?病例", needs=("病例",)),
     ],
     "relocated": [
-        _p(r"(?:紧急转移|转移安置|紧急安置|转移|疏散|撤离)(?:受灾)?(?:群众|人员|居民|村民)?(?:共|达|超过?|近)?", _N, r"(?:人|名)"),
-        _p(_N, r"(?:人|名)?(?:群众|人员|居民|村民)?(?:被)?(?:紧急转移|转移安置|疏散|撤离)"),
+        _p(r"(?:紧急转移|转移安置|紧急安置|转移|疏散|撤离)(?:受灾)?(?:群众|人员|居民|村民)?(?:共|达|超过?|近)?", _N, r"(?:人|名)",
+           needs=("转移", "安置", "疏散", "撤离")),
+        _p(_N, r"(?:人|名)?(?:群众|人员|居民|村民)?(?:被)?(?:紧急转移|转移安置|疏散|撤离)", needs=("转移", "疏散", "撤离")),
     ],
 }
 _MAGNITUDE = re.compile(r"(\d(?:\.\d)?)\s*级(?:左右的|的)?(?:强烈|强|破坏性)?地震|(?:里氏|M|Ms|震级)\s*(\d(?:\.\d)?)")
@@ -76,6 +85,11 @@ _LOSS = re.compile(r"(?:直接)?经济损失(?:约|达|超过?|近|逾|)\s*(\d+(
 _RESPONSE = re.compile(r"(Ⅳ|IV|Ⅲ|III|Ⅱ|II|Ⅰ|I|四|三|二|一|4|3|2|1)\s*级(?:应急)?(?:响应|应急响应)")
 _RESPONSE_VALUE = {"Ⅳ": 4, "IV": 4, "四": 4, "4": 4, "Ⅲ": 3, "III": 3, "三": 3, "3": 3,
                    "Ⅱ": 2, "II": 2, "二": 2, "2": 2, "Ⅰ": 1, "I": 1, "一": 1, "1": 1}
+# Needles of the four patterns below, as above.
+_MAGNITUDE_NEEDS = ("地震", "里氏", "M", "震级")
+_LOSS_NEEDS = ("经济损失",)
+_RESPONSE_NEEDS = ("响应",)
+_GRADE_NEEDS = ("重大", "较大", "重特大")
 _GRADE_WORDS = re.compile(r"(?<![防遏避杜预])(特别重大|重特大|重大|较大)(?:生产安全|安全生产|道路交通|交通|火灾|煤矿|矿山|建筑施工|燃气|危化品)?(?:事故|灾害|地质灾害|突发事件|险情)(?!隐患|风险|防范)")
 _NATURAL = ("地震", "洪水", "洪涝", "暴雨", "强降雨", "山洪", "泥石流", "滑坡", "台风", "雪灾", "暴雪", "冰雹", "干旱", "旱情",
             "内涝", "森林火灾", "山火", "林火", "崩塌", "地质灾害", "沙尘暴", "决堤", "溃坝")
@@ -104,12 +118,21 @@ class Figures:
         return any(v is not None for k, v in self.__dict__.items() if k != "evidence")
 
 
-def read_figures(text: str) -> Figures:
-    """Return the casualty figures, magnitude, losses and response level found in folded `text`."""
+def read_figures(text: str, *, prefilter: bool = True) -> Figures:
+    """Return the casualty figures, magnitude, losses and response level found in folded `text`.
+
+    `prefilter=False` runs every pattern, needles or not (for the test that keeps them in step).
+    """
     figures = Figures()
+
+    def wanted(needs: tuple[str, ...]) -> bool:
+        return not prefilter or any(n in text for n in needs)
+
     for name, patterns in _PATTERNS.items():
         best = None
-        for pattern in patterns:
+        for pattern, needs in patterns:
+            if not wanted(needs):
+                continue
             for m in pattern.finditer(text):
                 value = parse_number(m.group(1))
                 if value is None:
@@ -119,22 +142,22 @@ def read_figures(text: str) -> Figures:
         if best:
             setattr(figures, name, best[0])
             figures.evidence.append(best[1])
-    for m in _MAGNITUDE.finditer(text):
+    for m in _MAGNITUDE.finditer(text) if wanted(_MAGNITUDE_NEEDS) else ():
         value = float(m.group(1) or m.group(2))
         if 2.0 <= value <= 9.9 and (figures.magnitude is None or value > figures.magnitude):
             figures.magnitude = value
             figures.evidence.append(m.group(0))
-    for m in _LOSS.finditer(text):
+    for m in _LOSS.finditer(text) if wanted(_LOSS_NEEDS) else ():
         value = float(m.group(1)) * (10_000 if m.group(2) == "万" else 100_000_000)
         if figures.loss_yuan is None or value > figures.loss_yuan:
             figures.loss_yuan = value
             figures.evidence.append(m.group(0))
-    for m in _RESPONSE.finditer(text):
+    for m in _RESPONSE.finditer(text) if wanted(_RESPONSE_NEEDS) else ():
         level = _RESPONSE_VALUE[m.group(1)]
         if figures.response_level is None or level < figures.response_level:
             figures.response_level = level
             figures.evidence.append(m.group(0))
-    for m in _GRADE_WORDS.finditer(text):
+    for m in _GRADE_WORDS.finditer(text) if wanted(_GRADE_NEEDS) else ():
         word = "特别重大" if m.group(1) in ("特别重大", "重特大") else m.group(1)
         if figures.grade_word is None or GRADES.index(word) < GRADES.index(figures.grade_word):
             figures.grade_word = word
