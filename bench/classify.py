@@ -18,6 +18,7 @@ from monitor.assessment import ItemInput
 from monitor.judgement import Judge
 from monitor.judgement.sentiment import snownlp_score
 from monitor.judgement.textfold import fold
+from snownlp import SnowNLP
 
 DEVSET = Path(__file__).resolve().parents[1] / "tests" / "data" / "devset.jsonl"
 N = 10_000
@@ -60,7 +61,7 @@ def main() -> None:
     t = time.process_time()
     for text in sample:
         _ = [n for n in names if n in text]
-        snownlp_score(text)
+        SnowNLP(text[:200]).sentiments          # SnowNLP itself: the judge's snownlp_score caches
     naive_full = (time.process_time() - t) / len(sample)
 
     rate, place_rate = N / full, N / places

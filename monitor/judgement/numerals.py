@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NUMBER", "parse_number"]
+__all__ = ["NUMBER", "NUMBER_LEADING", "parse_number"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -18,6 +18,17 @@ _BIG = {"万": 10_000, "亿": 100_000_000}
 NUMBER = (
     r"(?:数|几|上|近|逾|超|约)?"
     r"(?:\d+(?:\.\d+)?|[零〇一二两俩三四五六七八九十百千]+)"
+    r"(?:万|亿)?"
+    r"(?:余|多|来)?"
+)
+# The same language, written to begin with one character class: a pattern that starts with a class
+# lets `re` skip to the next position that can start a number instead of trying every position
+# (~10x on 4,000 characters). The first character decides the branch (the three sets are disjoint),
+# and each branch backtracks as NUMBER does (tests/monitor/test_judgement_severity.py compares them).
+_PREFIX, _CHINESE = "数几上近逾超约", "零〇一二两俩三四五六七八九十百千"
+NUMBER_LEADING = (
+    rf"[{_PREFIX}\d{_CHINESE}]"
+    rf"(?:(?<=[{_PREFIX}])(?:\d+(?:\.\d+)?|[{_CHINESE}]+)|(?<=\d)\d*(?:\.\d+)?|(?<=[{_CHINESE}])[{_CHINESE}]*)"
     r"(?:万|亿)?"
     r"(?:余|多|来)?"
 )

@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from . import snowfast
+
 __all__ = ["lexicon_score", "snownlp_score"]
 
 
@@ -38,13 +40,6 @@ def lexicon_score(hits, negators: tuple[str, ...]) -> float:
     return round(0.5 + 0.5 * math.tanh((pos - neg) / 3.0), 3)
 
 
-@lru_cache(maxsize=1)
-def _snownlp():
-    from snownlp import SnowNLP  # 1.6 s and ~420 MB on first import: only when a decision needs it
-
-    return SnowNLP
-
-
 def snownlp_score(text: str) -> float:
     """Return SnowNLP's positive probability for `text` (its first 200 characters)."""
     return _snownlp_prefix(text[:200])
@@ -53,5 +48,6 @@ def snownlp_score(text: str) -> float:
 @lru_cache(maxsize=4096)
 def _snownlp_prefix(prefix: str) -> float:
     # Why a cache: an event is judged again each time it grows or takes a merged report, and its
-    # first 200 characters (its first item) rarely change, while SnowNLP costs ~70 ms on them.
-    return float(_snownlp()(prefix).sentiments)
+    # first 200 characters (its first item) rarely change. Why snowfast and not SnowNLP(text): the
+    # same number ~3x faster (SnowNLP's model, 1.6 s and ~420 MB on first use: only when a decision needs it).
+    return snowfast.sentiment(prefix)

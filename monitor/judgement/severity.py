@@ -17,13 +17,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .numerals import NUMBER, parse_number
+from .numerals import NUMBER, NUMBER_LEADING, parse_number
 
 __all__ = ["Figures", "read_figures", "Grading", "SeverityRules", "GRADES"]
 
 GRADES = ("特别重大", "重大", "较大", "一般")
 
-_N = f"({NUMBER})"
+_N = f"({NUMBER_LEADING})"        # NUMBER, captured; see numerals.NUMBER_LEADING
 _WHO = r"(?:名|位|个|人)?(?:人员|群众|工人|矿工|学生|师生|村民|游客|乘客|居民|儿童|孩子|老人|员工|工作人员|消防员|消防救援人员|民众|人)?"
 _GAP = r"(?:已|均|不幸|当场|经抢救无效|抢救无效)?"
 _DEATH = r"(?:死亡|遇难|身亡|罹难|丧生|殒命|离世)"

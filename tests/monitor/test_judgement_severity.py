@@ -71,3 +71,21 @@ def test_the_needles_never_hide_a_figure_the_patterns_would_read():
     read = [read_figures(t) for t in texts]
     assert read == [read_figures(t, prefilter=False) for t in texts]
     assert sum(f.any() for f in read) >= 40
+
+
+def test_the_number_written_to_start_with_a_class_matches_what_number_matches():
+    import random
+    import re
+
+    from monitor.judgement.numerals import NUMBER, NUMBER_LEADING
+
+    plain, leading = re.compile(f"({NUMBER})人(?:死亡|受伤)"), re.compile(f"({NUMBER_LEADING})人(?:死亡|受伤)")
+    rng = random.Random(7)
+    alphabet = "数几上近逾超约0123.45零〇一两二十百千万亿余多来人死亡受伤的，"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 16))) for _ in range(20_000)]
+    found = 0
+    for text in texts:
+        expected = [(m.span(), m.group(1)) for m in plain.finditer(text)]
+        assert [(m.span(), m.group(1)) for m in leading.finditer(text)] == expected, text
+        found += len(expected)
+    assert found > 1000
