@@ -199,6 +199,14 @@ class Gazetteer:
         """Return the places named in `text` (Traditional characters are folded first)."""
         if not folded:
             text = fold(text)
+        return self.resolve(text, self.mentions(text))
+
+    def mentions(self, text: str) -> list[tuple[int, int, _Pattern]]:
+        """Return (start, end, pattern) of the name matches in folded `text` that no word blocks (step 2).
+
+        No name or blocker contains a line break, so the mentions of a text are
+        those of its lines one after the other (monitor.judgement.scan relies on it).
+        """
         # Leftmost-longest over names and ordinary words together: 响应县委 reads 响应, 长治久安 reads as
         # one word, 阳泉市郊区 reads 阳泉市 + 郊区 (the word 市郊 loses to the longer 阳泉市 before it).
         patterns = self._patterns
@@ -210,6 +218,10 @@ class Gazetteer:
             if p.suffix_check and self._word_starts_at(text, e - 1):
                 continue          # 古县城, 吉县长: the suffix starts a word (县城, 县长)
             mentions.append((s, e, p))
+        return mentions
+
+    def resolve(self, text: str, mentions) -> PlaceResult:
+        """Return the places of folded `text` from its `mentions` (steps 3-5)."""
         if not mentions:
             return PlaceResult((), (), (), ())
         return self._resolve(text, mentions)

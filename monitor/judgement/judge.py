@@ -5,7 +5,8 @@ and `yuqing classify`, so both give the same answer for the same text.
 
 `assess(item, now)`:
 1. fold the title and text (Traditional -> Simplified, full-width -> ASCII);
-2. scan them once with the lexicon automaton and once with the gazetteer;
+2. scan them once with the lexicon automaton and once with the gazetteer
+   (line by line, reusing the scans of lines judged recently: scan.py);
 3. score each criterion of 国办发〔2016〕61号 二 (P-1 a-e) and the rumour rule (P-2)
    from its term groups, patterns and, for public_interest, the signals of
    impact (metrics, 热搜, distinct sources, growth, negative sentiment);
@@ -28,8 +29,8 @@ from .gazetteer import DATA_DIR, Gazetteer
 from .lexicon import Hits, Lexicon, load_documents
 from .sentiment import lexicon_score, snownlp_score
 from .numerals import parse_number
+from .scan import LineScanner
 from .severity import SeverityRules, read_figures
-from .textfold import fold
 
 __all__ = ["Judge"]
 
@@ -81,6 +82,7 @@ class Judge:
         self._metric_re = re.compile(s.get("text_metric_regex", r"$^"))
         self._hot_re = re.compile(s.get("hot_search_regex", r"$^"))
         self.snownlp_calls = 0
+        self._scanner = LineScanner(lexicon, gazetteer)
 
     @classmethod
     def from_config(cls, config: JudgementConfig | None, jurisdiction: str | None, *, base_dir: str | Path = ".") -> "Judge":
@@ -101,12 +103,14 @@ class Judge:
 
     def assess(self, item: ItemInput, now: datetime | None = None) -> Assessment:
         """Return the Assessment of `item` (an item or an event's merged text)."""
-        text = fold(f"{item.title}\n{item.text}" if item.title else item.text)
-        hits = self.lexicon.scan(text)
-        places = self.gazetteer.find(text, folded=True)
+        scanned = self._scanner.scan(f"{item.title}\n{item.text}" if item.title else item.text)
+        text = scanned.text
+        hits = self.lexicon.hits(text, scanned.terms)
+        places = self.gazetteer.resolve(text, scanned.mentions)
         sentiment = lexicon_score(hits, self.lexicon.negators)
         # Casualty figures only matter for emergencies: read them only when an incident term is present.
-        figures = read_figures(text) if ("emergency_disaster", "incident") in hits.crit else read_figures("")
+        figures = (read_figures(text, needles=scanned.needles) if ("emergency_disaster", "incident") in hits.crit
+                   else read_figures(""))
         signal_points, signal_reasons = self._signals(item, text)
         rationale: list[str] = []
 

@@ -122,9 +122,21 @@ class Lexicon:
 
     def scan(self, text: str) -> Hits:
         """Return every lexicon term in folded `text` (each term once per list)."""
+        return self.hits(text, self.matches(text))
+
+    def matches(self, text: str) -> list[tuple[int, int]]:
+        """Return (term index, start) of every term in folded `text`, by end then longest first.
+
+        No term contains a line break, so the matches of a text are those of its
+        lines one after the other (monitor.judgement.scan relies on it).
+        """
+        return [(index, start) for index, start, _end in self._automaton.find_matches_as_indexes(text, overlapping=True)]
+
+    def hits(self, text: str, matches) -> Hits:
+        """Return the `Hits` of folded `text` from its `matches`."""
         hits = Hits(text)
         entries_of = self._entries
-        for index, start, _end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+        for index, start in matches:
             term, entries = entries_of[index]
             for entry in entries:
                 kind = entry[0]

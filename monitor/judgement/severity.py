@@ -22,7 +22,7 @@ import ahocorasick_rs
 
 from .numerals import NUMBER, NUMBER_LEADING, parse_number
 
-__all__ = ["Figures", "read_figures", "Grading", "SeverityRules", "GRADES"]
+__all__ = ["Figures", "read_figures", "needles_in", "Grading", "SeverityRules", "GRADES"]
 
 GRADES = ("特别重大", "重大", "较大", "一般")
 
@@ -131,13 +131,19 @@ def _needle_automaton() -> ahocorasick_rs.AhoCorasick:
     return ahocorasick_rs.AhoCorasick(_NEEDLES)
 
 
-def read_figures(text: str, *, prefilter: bool = True) -> Figures:
+def needles_in(text: str) -> frozenset[str]:
+    """Return the needles of the figure patterns that occur in folded `text` (none contains a line break)."""
+    return frozenset(_NEEDLES[i] for i, _s, _e in _needle_automaton().find_matches_as_indexes(text, overlapping=True))
+
+
+def read_figures(text: str, *, prefilter: bool = True, needles: frozenset[str] | None = None) -> Figures:
     """Return the casualty figures, magnitude, losses and response level found in folded `text`.
 
-    `prefilter=False` runs every pattern, needles or not (for the test that keeps them in step).
+    `needles`: `needles_in(text)` when the caller has it already. `prefilter=False`
+    runs every pattern, needles or not (for the test that keeps them in step).
     """
     figures = Figures()
-    present = {_NEEDLES[i] for i, _s, _e in _needle_automaton().find_matches_as_indexes(text, overlapping=True)}
+    present = needles_in(text) if needles is None else needles
 
     def wanted(needs: tuple[str, ...]) -> bool:
         return not prefilter or not present.isdisjoint(needs)
