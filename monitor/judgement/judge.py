@@ -168,7 +168,8 @@ class Judge:
         documents = tuple(dict.fromkeys(t for t in _DOC_TITLE.findall(text) if t.endswith(_POLICY_DOC_WORDS)))
         named, drafting = self._bodies(text, places)
         superior = "superior_request" in criteria
-        national = bool(_NATIONAL.search(text)) and ("policy_misread" in criteria or bool(documents))
+        # The criteria test first: _NATIONAL has no literal first character and is the slowest search here.
+        national = ("policy_misread" in criteria or bool(documents)) and bool(_NATIONAL.search(text))
         if national:
             rationale.append("涉及国家层面政策（A-1）")
         return Assessment(
@@ -335,7 +336,12 @@ class Judge:
     def _bodies(self, text: str, places) -> tuple[tuple, tuple]:
         """Return (named bodies, drafting bodies) as (locality full path, sector|role) pairs."""
         named, drafting = [], []
-        mentions = places.mentions
+        # Each surface once, with the path of its first mention: a later mention of the same surface
+        # finds the same position below and never wins (`pos > best`).
+        first: dict[str, str] = {}
+        for surface, path in places.mentions:
+            first.setdefault(surface, path)
+        mentions = tuple(first.items())
         default = places.paths[0] if len(places.paths) == 1 else None
         for m in _DEPARTMENT.finditer(text):
             word = m.group(1)
