@@ -1,8 +1,9 @@
 """Benchmark the judgement: 10,000 items through `Judge.assess`, and the place matcher alone.
 
 Run: `.venv/bin/python -m bench.classify`. Items are the dev set's 222 texts cycled
-with a varying suffix (so nothing is cached), one core (CPU time of this process, so other load on the machine does not count), sentiment included as the
-judge uses it (SnowNLP only on borderline items; the count is printed).
+with a varying suffix on the title and on the text (so no line is remembered:
+monitor.judgement.scan), one core (CPU time of this process, so other load on the
+machine does not count), sentiment included as the judge uses it (SnowNLP only on borderline items; the count is printed).
 The naive baseline, timed in the same process on a sample: a per-name loop over
 every division name (`name in text`) plus SnowNLP sentiment for every item.
 """
@@ -31,7 +32,7 @@ def main() -> None:
     for i in range(N):
         r = records[i % len(records)]
         m = r.get("metrics", {})
-        items.append(ItemInput(id=str(i), title=r["title"], text=f"{r['text']}（{i}）", views=m.get("views"),
+        items.append(ItemInput(id=str(i), title=f"{r['title']}（{i}）", text=f"{r['text']}（{i}）", views=m.get("views"),
                                reposts=m.get("reposts"), comments=m.get("comments")))
     now = datetime(2026, 11, 21, tzinfo=timezone.utc)
 
