@@ -137,6 +137,7 @@ class Gazetteer:
             index_of_code[code] = len(self.places)
             self.places.append(Place(path, name, level, parent, ancestors))
         self.by_path = {p.path: i for i, p in enumerate(self.places)}
+        self._above = [frozenset(p.ancestors) for p in self.places]      # for the set tests of _resolve
 
         names: dict[str, list[tuple[int, int]]] = {}
         real_full = {p.name for p in self.places}
@@ -251,19 +252,20 @@ class Gazetteer:
         named = {i for _, _, i in strong}
         context = named | {a for i in named for a in self.places[i].ancestors}
         accepted = list(strong)
+        above = self._above
         for s, surface, candidates, short_only, cue in pending:
-            supported = [c for c in candidates if set(self.places[c].ancestors) & context]
+            supported = [c for c in candidates if not above[c].isdisjoint(context)]
             if surface in self.generic:
                 # 矿区, 郊区 count only right after their city (阳泉市郊区, 阳泉矿区): elsewhere they are words.
                 before = ends.get(s, set()) | (ends.get(s - 1, set()) if text[s - 1:s] == "市" else set())
-                supported = [c for c in candidates if set(self.places[c].ancestors) & before]
+                supported = [c for c in candidates if not above[c].isdisjoint(before)]
                 if not supported:
                     continue
                 candidates = tuple(supported)
             elif surface in self.common and not supported and not cue:
                 continue          # 平定叛乱, 和平, 光明: a word, not a place
             elif short_only and s in ends and not any(
-                    set(self.places[c].ancestors) & ends[s] or self.inside(c) for c in candidates):
+                    not above[c].isdisjoint(ends[s]) or self.inside(c) for c in candidates):
                 continue          # 平遥古城: a word right after a place that does not contain it describes that place
             elif short_only and not supported and not cue:
                 # A bare short county name counts inside the jurisdiction only; cities and provinces anywhere.
@@ -297,7 +299,7 @@ class Gazetteer:
             return candidates[0]
         # Nested candidates (吉林省 / 吉林市): the higher level unless the context says otherwise.
         cset = set(candidates)
-        top = [c for c in candidates if not set(self.places[c].ancestors) & cset]
+        top = [c for c in candidates if self._above[c].isdisjoint(cset)]
         scored = []
         for c in candidates:
             place = self.places[c]
