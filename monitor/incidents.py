@@ -53,7 +53,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -153,7 +153,9 @@ def _capped(values: Sequence[str], cap: int) -> tuple[str, ...]:
     return unique if len(unique) <= cap else unique[: cap // 2] + unique[-(cap - cap // 2):]
 
 
+@lru_cache(maxsize=4096)
 def _bigrams(cleaned: str) -> frozenset[str]:
+    # Cached: the candidates' features are read again for every batch, with the same headlines.
     return frozenset(part[i:i + 2] for part in cleaned.split() for i in range(len(part) - 1))
 
 
