@@ -210,3 +210,23 @@ def test_nul_characters_and_lone_surrogates_are_cleaned_not_a_server_error(api, 
                       content='{"clock": "first_release", "mode": "other", "note": "a\\u0000b\\udc00"}')
     assert answer.status_code == 201 and answer.json()["note"] == "ab\ufffd"
     assert api.post("/api/items?source=x%00y", headers=auth(token), json={"id": "a", "text": "b"}).status_code == 409
+
+
+def test_a_case_in_json_shows_the_delivery_state_of_its_messages(api, runtime, users, token_of, engine, clock):
+    from alerts.models import DeliveryAttempt, Notification
+
+    case_id = make_case(runtime)
+    now = clock.now()
+    with Session(engine) as session:
+        note = Notification(key=f"{case_id}:1:opened:liaison:mail", case_id=case_id, kind="opened", channel="mail",
+                            channel_kind="email", recipient="联络人", status="retry", created_at=now,
+                            next_attempt_at=now + timedelta(minutes=1), attempts=1, last_error="451 try later")
+        session.add(note)
+        session.flush()
+        session.add(DeliveryAttempt(notification_id=note.id, at=now, ok=False, answer="451 try later",
+                                    error="451 try later"))
+        session.commit()
+    body = api.get(f"/api/cases/{case_id}", headers=auth(token_of("officer"))).json()
+    mine = [n for n in body["notifications"] if n["channel"] == "mail"]
+    assert len(mine) == 1 and mine[0]["status"] == "retry" and mine[0]["status_label"] == "等待重试"
+    assert mine[0]["history"][0]["answer"] == "451 try later"

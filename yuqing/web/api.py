@@ -15,14 +15,15 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from sqlalchemy import select
 from sqlmodel import Session
 
+from alerts.status import delivery_state
 from monitor.errors import RecordError, SourceNotFound
 from monitor.push import MAX_RECORDS, accept_records
 from responders import actions
 from responders.errors import CaseNotFound, InvalidAction
 from responders.models import AuditEntry, Case, Clock, Response
 
-from ..tables import User
 from ..pipeline import after_ingest
+from ..tables import User
 from .cleantext import CleanStr, clean_json
 from .deps import api_user, db, require, runtime_of
 from .labels import label
@@ -72,7 +73,8 @@ def case_detail(session: Session, case: Case, now: datetime) -> CaseDetail:
                             .order_by(AuditEntry.at, AuditEntry.id)).scalars()
     return CaseDetail(**summary_fields(case, clocks, now), responsible=case.responsible or {},
                       rationale=list(case.rationale or []), responses=[response_out(r) for r in responses],
-                      audit=[AuditOut(at=a.at, actor=a.actor, action=a.action, detail=a.detail or {}) for a in audit])
+                      audit=[AuditOut(at=a.at, actor=a.actor, action=a.action, detail=a.detail or {}) for a in audit],
+                      notifications=delivery_state(session, case.id))
 
 
 @router.get("/cases", response_model=list[CaseSummary], responses=ERRORS)

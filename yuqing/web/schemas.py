@@ -80,6 +80,10 @@ class CaseDetail(CaseSummary):
     rationale: list[str]
     responses: list[ResponseOut]
     audit: list[AuditOut]
+    notifications: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="every message of the case, oldest first: channel, recipient, status (pending, sending, "
+                    "retry, sent, failed, suppressed), attempts with the receiver's answers")
 
 
 class ResponseIn(BaseModel):
