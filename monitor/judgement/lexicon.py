@@ -136,9 +136,20 @@ class Lexicon:
         """Return the `Hits` of folded `text` from its `matches`."""
         hits = Hits(text)
         entries_of = self._entries
+        # A suppress phrase that contains an override word neutralises it there:
+        # "畅通投诉举报渠道" in a routine notice is no complaint (投诉 is an override of public_interest).
+        quiet: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, start in matches:
             term, entries = entries_of[index]
             for entry in entries:
+                if entry[0] == "suppress":
+                    quiet[entry[1]].append((start, start + len(term)))
+        for index, start in matches:
+            term, entries = entries_of[index]
+            for entry in entries:
+                if entry[0] == "override" and any(a <= start and start + len(term) <= b and b - a > len(term)
+                                                  for a, b in quiet.get(entry[1], ())):
+                    continue
                 kind = entry[0]
                 if kind == "crit":
                     hits.crit[(entry[1], entry[2])][term] = entry[3]

@@ -113,3 +113,17 @@ def test_a_missing_or_broken_extension_file_is_a_config_problem_naming_the_key(t
     (tmp_path / "bad.toml").write_text("[criteria\n", encoding="utf-8")
     (problem,) = judgement_problems(JudgementConfig(lexicons=["bad.toml"]), tmp_path)
     assert "bad.toml" in problem[1]
+
+
+def test_a_routine_work_meeting_that_mentions_a_complaints_hotline_is_not_a_priority(judge):
+    a = assess(judge, "晋中市召开冬春农民工工资支付专项治理推进会",
+               "晋中市召开根治欠薪冬季专项行动推进会，部署开展农民工工资支付专项检查，畅通投诉举报渠道，"
+               "确保农民工按时足额拿到工资。")
+    assert not a.priority
+    assert any("推进会" in line for line in a.rationale)
+
+
+def test_workers_who_complain_in_vain_about_unpaid_wages_are_still_a_priority(judge):
+    a = assess(judge, "介休一工地40多名农民工讨薪无果 拨打投诉电话无人接听",
+               "晋中市介休市一项目四十多名农民工反映被拖欠工资近一年，多次投诉无果，聚集在项目部讨薪。")
+    assert a.priority and "public_interest" in a.criteria
