@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from .lexicon import Hits, Lexicon, load_documents
 from .sentiment import lexicon_score, snownlp_score
 from .numerals import parse_number
 from .scan import LineScanner
-from .severity import SeverityRules, read_figures
+from .severity import Figures, SeverityRules, read_figures
 
 __all__ = ["Judge"]
 
@@ -56,6 +57,14 @@ _DEPT_SECTOR = (
     ("政府办", "government_office"), ("人民政府办", "government_office"), ("宣传", "propaganda"), ("网信", "cyberspace"),
 )
 _DEPT_SECTOR_LONGEST_FIRST = tuple(sorted(_DEPT_SECTOR, key=lambda p: -len(p[0])))
+
+
+@lru_cache(maxsize=1024)
+def _dept_sector(word: str) -> str | None:
+    """Return the sector code of a department word (_DEPARTMENT finds a few dozen distinct words)."""
+    return next((code for prefix, code in _DEPT_SECTOR_LONGEST_FIRST if word.startswith(prefix)), None)
+
+
 _DRAFTING = re.compile(r".{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
 
 
@@ -110,8 +119,9 @@ class Judge:
         sentiment = lexicon_score(hits, self.lexicon.negators)
         # Casualty figures only matter for emergencies: read them only when an incident term is present.
         figures = (read_figures(text, needles=scanned.needles) if ("emergency_disaster", "incident") in hits.crit
-                   else read_figures(""))
-        signal_points, signal_reasons = self._signals(item, text)
+                   else Figures())
+        metrics = self._text_metrics(item, text)
+        signal_points, signal_reasons = self._signals(item, text, metrics)
         rationale: list[str] = []
 
         scored = {name: self._score(name, hits, figures) for name in self.lexicon.criteria}
@@ -147,7 +157,7 @@ class Judge:
                                     if severity == "major_emergency" else "按其他政务舆情48小时内回应（RULES.md S-2）"))
             else:
                 rationale.append("非特别重大、重大突发事件：48小时内回应（RULES.md S-2）")
-            heat_especially, why = self._especially_major(item, text, signal_points)
+            heat_especially, why = self._especially_major(item, text, metrics)
             if heat_especially:
                 especially = True
                 rationale.append(f"特别重大的政务舆情（RULES.md S-3，主要负责同志牵头 A-8）：{why}")
@@ -257,11 +267,11 @@ class Judge:
             fired, extra = False, f"；排除：{'、'.join(hits.suppress['public_interest'][:3])}（例行通知、计划性安排）"
         return _Scored("public_interest", total, fired, tuple(terms), extra), sentiment, note
 
-    def _signals(self, item: ItemInput, text: str) -> tuple[int, list[str]]:
-        """Return impact points from metrics (given or written in the text) and event signals, with reasons."""
+    def _signals(self, item: ItemInput, text: str, metrics: tuple[int, int]) -> tuple[int, list[str]]:
+        """Return impact points from metrics (`_text_metrics`: given or written in the text) and event signals, with reasons."""
         sig = self.lexicon.signals
         points, reasons = 0, []
-        views, reposts = self._text_metrics(item, text)
+        views, reposts = metrics
 
         def ladder(name: str, value: float, label: str):
             nonlocal points
@@ -300,11 +310,11 @@ class Judge:
                 views = max(views, value)
         return views, reposts
 
-    def _especially_major(self, item: ItemInput, text: str, signal_points: int) -> tuple[bool, str]:
+    def _especially_major(self, item: ItemInput, text: str, metrics: tuple[int, int]) -> tuple[bool, str]:
         e = self.lexicon.especially
         if not e:
             return False, ""
-        views, reposts = self._text_metrics(item, text)
+        views, reposts = metrics
         if views >= e.get("views", 10**12):
             return True, f"阅读量{views:,}"
         if reposts >= e.get("reposts", 10**12):
@@ -336,30 +346,37 @@ class Judge:
     def _bodies(self, text: str, places) -> tuple[tuple, tuple]:
         """Return (named bodies, drafting bodies) as (locality full path, sector|role) pairs."""
         named, drafting = [], []
-        # Each surface once, with the path of its first mention: a later mention of the same surface
-        # finds the same position below and never wins (`pos > best`).
-        first: dict[str, str] = {}
+        # Each surface once, with the path of its first mention.
+        first: dict[str, tuple[int, str]] = {}      # surface -> (order of first mention, its path)
         for surface, path in places.mentions:
-            first.setdefault(surface, path)
-        mentions = tuple(first.items())
+            if surface not in first:
+                first[surface] = (len(first), path)
+        # Why by length: a text naming dozens of places and bodies would otherwise test every surface
+        # at every body; slicing the few distinct lengths finds the same candidates.
+        lengths = sorted({len(surface) for surface in first})
         default = places.paths[0] if len(places.paths) == 1 else None
         for m in _DEPARTMENT.finditer(text):
             word = m.group(1)
-            key = next((code for prefix, code in _DEPT_SECTOR_LONGEST_FIRST if word.startswith(prefix)), None)
+            key = _dept_sector(word)
             if key is None:
                 continue
             locality = None
-            best = -1
             start = m.start()
-            for surface, path in mentions:
-                # The last mention of `surface` before the body, if it ends at most 2 characters before it
-                # (as text.rfind would find it, without searching the whole text before).
-                for gap in (0, 1, 2):
-                    pos = start - gap - len(surface)
-                    if pos >= 0 and text.startswith(surface, pos):
-                        if pos > best:
-                            best, locality = pos, path
+            # A surface mentioned before that ends at most 2 characters before the body (its last
+            # occurrence there, as text.rfind would find it); the latest start wins, then the surface
+            # mentioned first.
+            found = None
+            for gap in (0, 1, 2):
+                end = start - gap
+                for size in lengths:
+                    pos = end - size
+                    if pos < 0:
                         break
+                    hit = first.get(text[pos:end])
+                    if hit is not None and (found is None or (-pos, hit[0]) < found[0]):
+                        found = ((-pos, hit[0]), hit[1])
+            if found is not None:
+                locality = found[1]
             locality = locality or default
             before = text[m.start() - 1] if m.start() else ""
             if locality and before in "省市" and locality in self.gazetteer.by_path:

@@ -56,8 +56,8 @@ class LineScanner:
             line, line_terms, line_mentions, line_needles = self._line(raw_line)
             lines.append(line)
             if offset:
-                terms.extend((index, start + offset) for index, start in line_terms)
-                mentions.extend((s + offset, e + offset, p) for s, e, p in line_mentions)
+                terms += [(index, start + offset) for index, start in line_terms]
+                mentions += [(s + offset, e + offset, p) for s, e, p in line_mentions]
             else:
                 terms.extend(line_terms)
                 mentions.extend(line_mentions)

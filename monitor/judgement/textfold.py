@@ -1,52 +1,33 @@
-"""Fold text for matching: Traditional to Simplified characters, full-width digits and letters to ASCII.
+"""Fold text for the judgement's matching: Traditional to Simplified characters, full-width ASCII to ASCII.
 
-Why a character table and not OpenCC's converter: OpenCC (pure Python) converts
-phrases at ~1 ms per 300 characters, which alone would cap classification far
-below 1,000 items/s. Place names, lexicon terms and numerals need only the
-character mapping, which `str.translate` applies in microseconds. The table is
-built from OpenCC's own dictionary (`TSCharacters.txt`, first candidate of each
-entry), so it stays as current as the installed OpenCC data.
-
-Why a look for foldable characters before translating: most items are already
-Simplified, and `str.translate` with a dict table costs ~70 µs per 1,000
-characters while an Aho-Corasick automaton of the table's characters tells that
-there is nothing to fold in ~10 µs.
+Place names, lexicon terms and numerals need only the character mapping
+(monitor.charfold: OpenCC's character table, applied with `str.translate`), and
+most items are already Simplified: a `CharFinder` test skips the translation
+for them. Unlike the ingest's folding (monitor.normalize.fold) this one keeps
+the case of Latin letters (the lexicons are written in the case they mean) and
+also folds the full-width decimal point, per cent and plus signs of figures
+(６．２级, ３０％).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
-import ahocorasick_rs
+from ..charfold import CharFinder, fullwidth_ascii, ts_characters
 
 __all__ = ["fold"]
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[int, str]:
-    import opencc
-
-    table: dict[int, str] = {}
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and len(parts[0]) == 1:
-            table[ord(parts[0])] = parts[1]
-    # Full-width digits, letters, decimal point and per cent to ASCII (１０人 -> 10人, ６．２级 -> 6.2级).
+def _table() -> tuple[dict[int, str], CharFinder]:
     # Chinese punctuation stays: it is the same in Traditional and Simplified text.
-    for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B), 0xFF0E, 0xFF05, 0xFF0B]:
-        table[code] = chr(code - 0xFEE0)
-    return table
-
-
-@lru_cache(maxsize=1)
-def _foldable() -> ahocorasick_rs.AhoCorasick:
-    return ahocorasick_rs.AhoCorasick(sorted(chr(code) for code in _table()))
+    table = {**ts_characters(), **fullwidth_ascii(0xFF0E, 0xFF05, 0xFF0B)}
+    return table, CharFinder(chr(code) for code in table)
 
 
 def fold(text: str) -> str:
     """Return `text` with Traditional characters and full-width ASCII folded."""
-    if not _foldable().find_matches_as_indexes(text):
+    table, finder = _table()
+    if not finder.search(text):
         return text
-    return text.translate(_table())
+    return text.translate(table)
