@@ -53,22 +53,29 @@ def _tags(model, data: str) -> list[str]:
                 for pre in now:
                     stage[(pre[0][1], o)] = (pre[1], (pre, s))
         else:
-            # The counts that depend only on the previous state, once per state rather than per tag.
-            previous = []
+            # The counts that depend only on the previous state, once per state rather than per tag, and
+            # the states grouped by their last (char, tag): the bigram term and the winner of each new
+            # state depend on that alone. Groups keep the order in which snownlp meets the states, so
+            # the new states are inserted, and ties broken, in snownlp's order.
+            groups: dict = {}
             for pre in now:
                 s1, s2 = pre[0]
-                previous.append((pre, pre[1], s1, s2, uni.get(s2, uni_none), bi.get((s1, s2), bi_none)))
+                group = groups.get(s2)
+                if group is None:
+                    group = groups[s2] = (uni.get(s2, uni_none), [])
+                group[1].append((pre, pre[1], s1, bi.get((s1, s2), bi_none)))
             for s, o in zip(_STATUS, observed):
                 u = l1 * (float(uni.get(o, uni_none)) / total)
-                for pre, p0, s1, s2, c2, c12 in previous:
+                for s2, (c2, members) in groups.items():
                     b = 0 if c2 == 0 else l2 * bi.get((s2, o), bi_none) / c2
-                    t = 0 if c12 == 0 else l3 * tri.get((s1, s2, o), tri_none) / c12
-                    total_p = u + b + t
-                    p = p0 + (_NEG_INF if total_p == 0 else log(total_p))
-                    key = (s2, o)
-                    old = stage.get(key)
-                    if old is None or p > old[0]:
-                        stage[key] = (p, (pre, s))
+                    best = None
+                    for pre, p0, s1, c12 in members:
+                        t = 0 if c12 == 0 else l3 * tri.get((s1, s2, o), tri_none) / c12
+                        total_p = u + b + t
+                        p = p0 + (_NEG_INF if total_p == 0 else log(total_p))
+                        if best is None or p > best[0]:
+                            best = (p, (pre, s))
+                    stage[(s2, o)] = best
         now = [(key, value[0], value[1]) for key, value in stage.items()]
     best = max(now, key=lambda x: x[1])
     tags: list[str] = []
