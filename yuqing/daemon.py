@@ -113,6 +113,10 @@ class Daemon:
         if (old.database_url(), old.web.host, old.web.port) != (config.database_url(), config.web.host, config.web.port):
             logger.warning("storage and web address changes take effect at the next restart")
         self.runtime.replace_config(config)
+        try:
+            self.runtime.warm_up()
+        except Exception:  # noqa: BLE001 - the jobs rebuild on first use and log the failure there
+            logger.exception("loading the directory or the judgement rules of the new config failed")
         if self.scheduler is not None:
             self._schedule()
         self.runtime.metrics.reloads.labels("ok").inc()
@@ -135,6 +139,10 @@ class Daemon:
             logger.error("the database %s is not reachable: %s", url, reason)
             return 1
         runtime.health.database = True
+        try:
+            runtime.warm_up()
+        except Exception:  # noqa: BLE001 - the jobs load them on first use and log the failure there
+            logger.exception("loading the directory or the judgement rules failed")
 
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._schedule()

@@ -54,4 +54,5 @@ def after_ingest(session, now, runtime) -> dict:
         upgraded_total += len(upgraded)
         for case in cases:
             logger.info("case %s opened: %s (%s, %s)", case.id, case.title[:60], case.severity, case.rule)
+    runtime.settle_new_loads()
     return {"judged": judged_total, "merged": merged_total, "cases": cases_total, "upgraded": upgraded_total}

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from . import snowfast
 
-__all__ = ["lexicon_score", "snownlp_score"]
+__all__ = ["lexicon_score", "snownlp_score", "snownlp_loaded"]
 
 
 def lexicon_score(hits, negators: tuple[str, ...]) -> float:
@@ -51,3 +51,8 @@ def _snownlp_prefix(prefix: str) -> float:
     # first 200 characters (its first item) rarely change. Why snowfast and not SnowNLP(text): the
     # same number ~3x faster (SnowNLP's model, 1.6 s and ~420 MB on first use: only when a decision needs it).
     return snowfast.sentiment(prefix)
+
+
+def snownlp_loaded() -> bool:
+    """Return whether SnowNLP's model has been loaded in this process (it is loaded on first use)."""
+    return snowfast.loaded()

@@ -35,6 +35,11 @@ def _model():
     return snow_seg.segger.segger, normal.stop, snow_sentiment.classifier
 
 
+def loaded() -> bool:
+    """Return whether `_model` has loaded SnowNLP's tables."""
+    return _model.cache_info().currsize > 0
+
+
 def _tags(model, data: str) -> list[str]:
     """Return the tags (b/m/e/s) `model.tag(data)` gives, by the same search with back-pointers."""
     l1, l2, l3 = model.l1, model.l2, model.l3

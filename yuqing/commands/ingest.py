@@ -41,6 +41,7 @@ def run(args) -> int:
     runtime = Runtime(config, SystemClock(), config_path=path)
     try:
         upgrade(runtime.engine)
+        runtime.warm_up()
         now = runtime.clock.now()
         report = asyncio.run(ingest_targets(runtime.engine, now, list(args.targets), settings=config))
         with Session(runtime.engine) as session:
