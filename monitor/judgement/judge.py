@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from datetime import datetime
 from pathlib import Path
 
@@ -114,11 +114,12 @@ class Judge:
         """Return the Assessment of `item` (an item or an event's merged text)."""
         scanned = self._scanner.scan(f"{item.title}\n{item.text}" if item.title else item.text)
         text = scanned.text
-        hits = self.lexicon.hits(text, scanned.terms)
+        hits = self.lexicon.hits_of(text, scanned.records)
         places = self.gazetteer.resolve(text, scanned.mentions)
         sentiment = lexicon_score(hits, self.lexicon.negators)
         # Casualty figures only matter for emergencies: read them only when an incident term is present.
-        figures = (read_figures(text, needles=scanned.needles) if ("emergency_disaster", "incident") in hits.crit
+        find = partial(self._scanner.finditer, scanned=scanned)
+        figures = (read_figures(text, needles=scanned.needles, find=find) if ("emergency_disaster", "incident") in hits.crit
                    else Figures())
         metrics = self._text_metrics(item, text)
         signal_points, signal_reasons = self._signals(item, text, metrics)
@@ -176,7 +177,7 @@ class Judge:
             rationale.append("涉及领域：" + "、".join(sectors))
 
         documents = tuple(dict.fromkeys(t for t in _DOC_TITLE.findall(text) if t.endswith(_POLICY_DOC_WORDS)))
-        named, drafting = self._bodies(text, places)
+        named, drafting = self._bodies(text, places, find)
         superior = "superior_request" in criteria
         # The criteria test first: _NATIONAL has no literal first character and is the slowest search here.
         national = ("policy_misread" in criteria or bool(documents)) and bool(_NATIONAL.search(text))
@@ -343,7 +344,7 @@ class Judge:
             chosen = [max(scores, key=scores.get)]
         return tuple(chosen)
 
-    def _bodies(self, text: str, places) -> tuple[tuple, tuple]:
+    def _bodies(self, text: str, places, find) -> tuple[tuple, tuple]:
         """Return (named bodies, drafting bodies) as (locality full path, sector|role) pairs."""
         named, drafting = [], []
         # Each surface once, with the path of its first mention.
@@ -355,30 +356,28 @@ class Judge:
         # at every body; slicing the few distinct lengths finds the same candidates.
         lengths = sorted({len(surface) for surface in first})
         default = places.paths[0] if len(places.paths) == 1 else None
-        for m in _DEPARTMENT.finditer(text):
-            word = m.group(1)
-            key = _dept_sector(word)
+        for start, end, groups in find(_DEPARTMENT):
+            key = _dept_sector(groups[1])
             if key is None:
                 continue
             locality = None
-            start = m.start()
             # A surface mentioned before that ends at most 2 characters before the body (its last
             # occurrence there, as text.rfind would find it); the latest start wins, then the surface
             # mentioned first.
             found = None
             for gap in (0, 1, 2):
-                end = start - gap
+                stop = start - gap
                 for size in lengths:
-                    pos = end - size
+                    pos = stop - size
                     if pos < 0:
                         break
-                    hit = first.get(text[pos:end])
+                    hit = first.get(text[pos:stop])
                     if hit is not None and (found is None or (-pos, hit[0]) < found[0]):
                         found = ((-pos, hit[0]), hit[1])
             if found is not None:
                 locality = found[1]
             locality = locality or default
-            before = text[m.start() - 1] if m.start() else ""
+            before = text[start - 1] if start else ""
             if locality and before in "省市" and locality in self.gazetteer.by_path:
                 # 省政府办公厅, 市教育局: the level the word names, above the place found.
                 place = self.gazetteer.places[self.gazetteer.by_path[locality]]
@@ -392,6 +391,6 @@ class Judge:
             pair = (locality, key)
             if pair not in named:
                 named.append(pair)
-            if _DRAFTING.match(text, m.end()) and pair not in drafting:
+            if _DRAFTING.match(text, end) and pair not in drafting:
                 drafting.append(pair)
         return tuple(named), tuple(drafting)

@@ -137,38 +137,69 @@ class Lexicon:
         return [(index, start) for index, start, _end in self._automaton.find_matches_as_indexes(text, overlapping=True)]
 
     def hits(self, text: str, matches) -> Hits:
-        """Return the `Hits` of folded `text` from its `matches`.
+        """Return the `Hits` of folded `text` from its `matches`."""
+        return self.hits_of(text, ((0, self.line_record(matches)),))
 
-        Why per-term plans: the entries of a term are sorted by kind once at load
-        (`_plan`), so that each match costs a few loops over short tuples instead of
-        a test of every entry's kind; every container still fills in match order.
+    def line_record(self, matches) -> tuple:
+        """Return what the `matches` of one line (or text) add to its `Hits`, in the compact form `hits_of` merges.
+
+        (crit ((criterion, group), term) -> weight, sector (sector, term) -> weight, each first
+        occurrence in order; sentiment (start, term, weight); suppress, override and hard
+        (criterion, term), all occurrences in order.) Why per line: monitor.judgement.scan keeps
+        each line's record with its scan, so a line judged before costs a merge of its distinct
+        terms instead of a pass over its matches. Why per-term plans: the entries of a term are
+        sorted by kind once at load (`_plan`), so that each match costs a few loops over short
+        tuples instead of a test of every entry's kind.
         """
-        hits = Hits(text)
         plans = self._plans
         # A suppress phrase that contains an override word neutralises it there:
         # "畅通投诉举报渠道" in a routine notice is no complaint (投诉 is an override of public_interest).
+        # No term contains a line break, so a phrase and the words inside it are on one line.
         quiet: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for index, start in matches:
             plan = plans[index]
             for name in plan[5]:
                 quiet[name].append((start, start + plan[1]))
-        crit, sectors, sentiment = hits.crit, hits.sectors, hits.sentiment
-        suppress, override, hard = hits.suppress, hits.override, hits.hard
+        crit: dict = {}
+        sectors: dict = {}
+        sentiment, suppress, override, hard = [], [], [], []
         for index, start in matches:
             term, size, crits, sector_terms, sents, sups, overs, hards = plans[index]
             for key, weight in crits:
-                crit[key][term] = weight
+                crit.setdefault((key, term), weight)
             for sector, weight in sector_terms:
-                sectors[sector][term] = weight
+                sectors.setdefault((sector, term), weight)
             for weight in sents:
                 sentiment.append((start, term, weight))
             for name in sups:
-                suppress[name].append(term)
+                suppress.append((name, term))
             for name in overs:
                 if any(a <= start and start + size <= b and b - a > size for a, b in quiet.get(name, ())):
                     continue
-                override[name].append(term)
+                override.append((name, term))
             for name in hards:
+                hard.append((name, term))
+        return (tuple(crit.items()), tuple(sectors.items()), tuple(sentiment), tuple(suppress), tuple(override),
+                tuple(hard))
+
+    @staticmethod
+    def hits_of(text: str, records) -> Hits:
+        """Return the `Hits` of folded `text` from the (offset, `line_record`) of its lines, in order."""
+        hits = Hits(text)
+        crit, sectors, sentiment = hits.crit, hits.sectors, hits.sentiment
+        suppress, override, hard = hits.suppress, hits.override, hits.hard
+        for offset, (crits, sector_terms, sents, sups, overs, hards) in records:
+            for (key, term), weight in crits:
+                crit[key][term] = weight
+            for (sector, term), weight in sector_terms:
+                sectors[sector][term] = weight
+            if sents:
+                sentiment += [(start + offset, term, weight) for start, term, weight in sents] if offset else sents
+            for name, term in sups:
+                suppress[name].append(term)
+            for name, term in overs:
+                override[name].append(term)
+            for name, term in hards:
                 hard[name].append(term)
         return hits
 

@@ -10,19 +10,28 @@ matches of its lines, shifted by where each line starts; the lines' scans can
 be kept and reused. What is kept per line is small: the folded line, the
 lexicon's (term, start) pairs, the gazetteer's mentions after blocking (the
 ~90% of its matches that are ordinary words are dropped) and the needles present.
+
+Regular expressions are remembered per line too (`LineScanner.finditer`),
+for the patterns `linesafe.line_safe` proves find the same in a text as in its
+lines; the others search the whole text each time.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .gazetteer import Gazetteer
 from .lexicon import Lexicon
+from .linesafe import line_safe
 from .severity import needles_in
 from .textfold import fold
 
-__all__ = ["LineScanner", "Scanned"]
+__all__ = ["LineScanner", "Scanned", "Found"]
+
+# One regex match: (start, end, (group 0, group 1, ...)).
+Found = tuple[int, int, tuple]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +39,10 @@ class Scanned:
     """One text, folded, with its lexicon matches, place mentions and figure needles."""
 
     text: str
-    terms: list[tuple[int, int]]          # Lexicon.matches
+    records: list[tuple[int, tuple]]      # (offset, Lexicon.line_record) of each line
     mentions: list[tuple]                 # Gazetteer.mentions
     needles: frozenset[str]               # severity.needles_in
+    lines: tuple[tuple[int, str], ...]    # (offset in text, folded line)
 
 
 class LineScanner:
@@ -42,25 +52,54 @@ class LineScanner:
         self.lexicon = lexicon
         self.gazetteer = gazetteer
         self._line = lru_cache(maxsize=lines)(self._scan_line)
+        self._found = lru_cache(maxsize=lines * 4)(_find_in_line)
+        self._safe: dict[re.Pattern, bool] = {}
 
     def _scan_line(self, raw: str) -> tuple[str, tuple, tuple, frozenset[str]]:
         line = fold(raw)
-        return line, tuple(self.lexicon.matches(line)), tuple(self.gazetteer.mentions(line)), needles_in(line)
+        return (line, self.lexicon.line_record(self.lexicon.matches(line)), tuple(self.gazetteer.mentions(line)),
+                needles_in(line))
 
     def scan(self, raw: str) -> Scanned:
         """Return `raw` folded with its matches (the same as scanning the whole folded text at once)."""
-        lines, terms, mentions = [], [], []
+        lines, records, mentions = [], [], []
         needles: set[str] = set()
         offset = 0
         for raw_line in raw.split("\n"):
-            line, line_terms, line_mentions, line_needles = self._line(raw_line)
-            lines.append(line)
+            line, record, line_mentions, line_needles = self._line(raw_line)
+            lines.append((offset, line))
+            records.append((offset, record))
             if offset:
-                terms += [(index, start + offset) for index, start in line_terms]
                 mentions += [(s + offset, e + offset, p) for s, e, p in line_mentions]
             else:
-                terms.extend(line_terms)
                 mentions.extend(line_mentions)
             needles |= line_needles
             offset += len(line) + 1
-        return Scanned("\n".join(lines), terms, mentions, frozenset(needles))
+        return Scanned("\n".join(line for _offset, line in lines), records, mentions, frozenset(needles), tuple(lines))
+
+    def finditer(self, pattern: re.Pattern, scanned: Scanned) -> list[Found]:
+        """Return what `pattern.finditer(scanned.text)` finds, as (start, end, groups) tuples.
+
+        A line-safe pattern (linesafe.py) is searched once per distinct line and
+        remembered, keyed by the folded line the line cache hands back (the same
+        string object, whose hash Python keeps); any other searches the text.
+        """
+        safe = self._safe.get(pattern)
+        if safe is None:
+            safe = self._safe[pattern] = line_safe(pattern)
+        if not safe:
+            return [(m.start(), m.end(), (m.group(0), *m.groups())) for m in pattern.finditer(scanned.text)]
+        found: list[Found] = []
+        find = self._found
+        for offset, line in scanned.lines:
+            matches = find(pattern, line)
+            if matches:
+                if offset:
+                    found += [(start + offset, end + offset, groups) for start, end, groups in matches]
+                else:
+                    found += matches
+        return found
+
+
+def _find_in_line(pattern: re.Pattern, line: str) -> tuple[Found, ...]:
+    return tuple((m.start(), m.end(), (m.group(0), *m.groups())) for m in pattern.finditer(line))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -136,14 +137,20 @@ def needles_in(text: str) -> frozenset[str]:
     return frozenset(_NEEDLES[i] for i, _s, _e in _needle_automaton().find_matches_as_indexes(text, overlapping=True))
 
 
-def read_figures(text: str, *, prefilter: bool = True, needles: frozenset[str] | None = None) -> Figures:
+def read_figures(text: str, *, prefilter: bool = True, needles: frozenset[str] | None = None,
+                 find: Callable[[re.Pattern], Iterable[tuple]] | None = None) -> Figures:
     """Return the casualty figures, magnitude, losses and response level found in folded `text`.
 
     `needles`: `needles_in(text)` when the caller has it already. `prefilter=False`
     runs every pattern, needles or not (for the test that keeps them in step).
+    `find(pattern)`: the (start, end, (group 0, group 1, ...)) of `pattern.finditer(text)`,
+    when the caller can tell them faster (scan.LineScanner.finditer remembers them per line).
     """
     figures = Figures()
     present = needles_in(text) if needles is None else needles
+    if find is None:
+        def find(pattern):
+            return ((m.start(), m.end(), (m.group(0), *m.groups())) for m in pattern.finditer(text))
 
     def wanted(needs: tuple[str, ...]) -> bool:
         return not prefilter or not present.isdisjoint(needs)
@@ -153,35 +160,35 @@ def read_figures(text: str, *, prefilter: bool = True, needles: frozenset[str] |
         for pattern, needs in patterns:
             if not wanted(needs):
                 continue
-            for m in pattern.finditer(text):
-                value = parse_number(m.group(1))
+            for _s, _e, groups in find(pattern):
+                value = parse_number(groups[1])
                 if value is None:
                     continue
                 if best is None or value > best[0]:
-                    best = (value, m.group(0))
+                    best = (value, groups[0])
         if best:
             setattr(figures, name, best[0])
             figures.evidence.append(best[1])
-    for m in _MAGNITUDE.finditer(text) if wanted(_MAGNITUDE_NEEDS) else ():
-        value = float(m.group(1) or m.group(2))
+    for _s, _e, groups in find(_MAGNITUDE) if wanted(_MAGNITUDE_NEEDS) else ():
+        value = float(groups[1] or groups[2])
         if 2.0 <= value <= 9.9 and (figures.magnitude is None or value > figures.magnitude):
             figures.magnitude = value
-            figures.evidence.append(m.group(0))
-    for m in _LOSS.finditer(text) if wanted(_LOSS_NEEDS) else ():
-        value = float(m.group(1)) * (10_000 if m.group(2) == "万" else 100_000_000)
+            figures.evidence.append(groups[0])
+    for _s, _e, groups in find(_LOSS) if wanted(_LOSS_NEEDS) else ():
+        value = float(groups[1]) * (10_000 if groups[2] == "万" else 100_000_000)
         if figures.loss_yuan is None or value > figures.loss_yuan:
             figures.loss_yuan = value
-            figures.evidence.append(m.group(0))
-    for m in _RESPONSE.finditer(text) if wanted(_RESPONSE_NEEDS) else ():
-        level = _RESPONSE_VALUE[m.group(1)]
+            figures.evidence.append(groups[0])
+    for _s, _e, groups in find(_RESPONSE) if wanted(_RESPONSE_NEEDS) else ():
+        level = _RESPONSE_VALUE[groups[1]]
         if figures.response_level is None or level < figures.response_level:
             figures.response_level = level
-            figures.evidence.append(m.group(0))
-    for m in _GRADE_WORDS.finditer(text) if wanted(_GRADE_NEEDS) else ():
-        word = "特别重大" if m.group(1) in ("特别重大", "重特大") else m.group(1)
+            figures.evidence.append(groups[0])
+    for _s, _e, groups in find(_GRADE_WORDS) if wanted(_GRADE_NEEDS) else ():
+        word = "特别重大" if groups[1] in ("特别重大", "重特大") else groups[1]
         if figures.grade_word is None or GRADES.index(word) < GRADES.index(figures.grade_word):
             figures.grade_word = word
-            figures.evidence.append(m.group(0))
+            figures.evidence.append(groups[0])
     return figures
 
 
