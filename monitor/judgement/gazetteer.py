@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ahocorasick_rs
@@ -115,6 +115,11 @@ class _Pattern:
     weak: bool                               # two characters or short only: needs support (step 3)
     blocker: bool
     suffix_check: bool                       # a two-character name ending in 县/区/市/旗 (古县, 城区)
+    single: int | None = field(init=False, default=None)   # the one place of a name that needs no support
+
+    def __post_init__(self):
+        if not self.weak and len(self.candidates) == 1:
+            object.__setattr__(self, "single", self.candidates[0])
 
 
 class Gazetteer:
@@ -236,15 +241,15 @@ class Gazetteer:
         notes: list[str] = []
         strong: list[tuple[int, str, int]] = []        # (position, surface, place)
         pending = []
+        reject_after, cues = self.reject_after, self.cues
         for s, e, p in mentions:
-            surface, candidates, short_only, weak = p.surface, p.candidates, p.short_only, p.weak
-            if short_only and text.startswith(self.reject_after, e):
+            short_only = p.short_only
+            if short_only and text.startswith(reject_after, e):
                 continue          # 中山路, 左权将军: a street or a person, not the place
-            cue = text.startswith(self.cues, e)
-            if not weak and len(candidates) == 1:
-                strong.append((s, surface, candidates[0]))
+            if p.single is not None:
+                strong.append((s, p.surface, p.single))
             else:
-                pending.append((s, surface, candidates, short_only, cue))
+                pending.append((s, p.surface, p.candidates, short_only, text.startswith(cues, e)))
 
         ends: dict[int, set[int]] = {}
         for s0, surface, i in strong:

@@ -19,7 +19,7 @@ and `yuqing classify`, so both give the same answer for the same text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache, partial
 from datetime import datetime
 from pathlib import Path
@@ -68,8 +68,7 @@ def _dept_sector(word: str) -> str | None:
 _DRAFTING = re.compile(r".{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
 
 
-@dataclass(frozen=True)
-class _Scored:
+class _Scored(NamedTuple):
     name: str
     score: float
     fired: bool
@@ -92,6 +91,9 @@ class Judge:
         self._hot_re = re.compile(s.get("hot_search_regex", r"$^"))
         self.snownlp_calls = 0
         self._scanner = LineScanner(lexicon, gazetteer)
+        # ((criterion, group), group, cap) of each criterion: the keys of Hits.crit, built once.
+        self._group_keys = {name: tuple(((name, group), group, cap) for group, cap in c.caps.items())
+                            for name, c in lexicon.criteria.items()}
 
     @classmethod
     def from_config(cls, config: JudgementConfig | None, jurisdiction: str | None, *, base_dir: str | Path = ".") -> "Judge":
@@ -212,8 +214,9 @@ class Judge:
         crit = self.lexicon.criteria[name]
         total, terms = 0.0, []
         groups_hit = set()
-        for group, cap in crit.caps.items():
-            found = hits.crit.get((name, group), {})
+        found_by_key = hits.crit
+        for key, group, cap in self._group_keys[name]:
+            found = found_by_key.get(key)
             if found:
                 groups_hit.add(group)
                 total += min(cap, sum(found.values()))
