@@ -81,15 +81,18 @@ def upgrade_cases_for_judged(session: Session, now: datetime, judged: dict[int, 
     by_event = {event_id: a for event_id, a in judged.items() if a.priority}
     if not by_event:
         return []
+    # Plan every upgrade before the first one commits (`change_severity` does): the commit expires the
+    # cases read here, and planning after it cost a reload per case.
     cases = session.exec(select(Case).where(Case.event_id.in_(list(by_event)), Case.status == "open")).all()
-    upgraded = []
+    planned = []
     for case in cases:
         upgrade = plan_upgrade(case, by_event[case.event_id])
-        if upgrade is None:
-            continue
-        old = case.severity
+        if upgrade is not None:
+            planned.append((upgrade, case.severity, case.event_id))
+    upgraded = []
+    for upgrade, old, event_id in planned:
         upgraded.append(change_severity(session, now, case_id=upgrade.case_id, severity=upgrade.severity,
                                         especially_major=upgrade.especially_major, reason=upgrade.reason,
                                         actor=SYSTEM_ACTOR, config=config))
-        logger.info("case %s upgraded automatically %s -> %s (event %s)", case.id, old, upgrade.severity, case.event_id)
+        logger.info("case %s upgraded automatically %s -> %s (event %s)", upgrade.case_id, old, upgrade.severity, event_id)
     return upgraded

@@ -44,14 +44,15 @@ def after_ingest(session, now, runtime) -> dict:
         remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases)
         cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory,
                                       config=runtime.config.clocks, drill=runtime.config.drill)
-        # Ids before the commit expires the events (reading them after would cost a query each).
         regrade = {e.id: a for e, a in remaining if e.id in with_cases}
+        # Read before the commit expires the cases (reading them after would cost a query each).
+        opened = [(case.id, case.title[:60], case.severity, case.rule) for case in cases]
         session.commit()
         upgraded = upgrade_cases_for_judged(session, now, regrade, config=runtime.config.clocks)
         judged_total += len(judged)
         merged_total += len(judged) - len(remaining)
         cases_total += len(cases)
         upgraded_total += len(upgraded)
-        for case in cases:
-            logger.info("case %s opened: %s (%s, %s)", case.id, case.title[:60], case.severity, case.rule)
+        for line in opened:
+            logger.info("case %s opened: %s (%s, %s)", *line)
     return {"judged": judged_total, "merged": merged_total, "cases": cases_total, "upgraded": upgraded_total}
