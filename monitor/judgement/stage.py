@@ -31,10 +31,10 @@ __all__ = ["judge_pending_events", "event_input", "JudgedEvent"]
 logger = logging.getLogger(__name__)
 
 EVENT, ITEM, JUDGEMENT = Event.__table__, Item.__table__, Judgement.__table__
-_CLAIMED = (EVENT.c.id, EVENT.c.title, EVENT.c.first_published_at, EVENT.c.item_count, EVENT.c.source_count,
-            EVENT.c.growth_per_hour, EVENT.c.priority, EVENT.c.severity, EVENT.c.incident, EVENT.c.merged_into_id)
-
-_HANDED_ON = (EVENT.c.id, EVENT.c.title, EVENT.c.first_seen_at, EVENT.c.first_published_at, EVENT.c.merged_into_id)
+_CLAIMED = (EVENT.c.id, EVENT.c.title, EVENT.c.first_seen_at, EVENT.c.first_published_at, EVENT.c.item_count,
+            EVENT.c.source_count, EVENT.c.growth_per_hour, EVENT.c.priority, EVENT.c.severity, EVENT.c.incident,
+            EVENT.c.merged_into_id)
+_TIMES = (EVENT.c.id, EVENT.c.first_seen_at, EVENT.c.first_published_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +152,7 @@ def judge_pending_events(session: Session, now: datetime, judge: Judge, *,
     if not rows:
         return []
     merged = [r.id for r in rows if r.merged_into_id is not None]
-    if merged:
-        forward_merged(session, now, merged)
+    refreshed = set(forward_merged(session, now, merged).values()) if merged else set()
     rows = [r for r in rows if r.merged_into_id is None]
     items, metrics = _items(session, [r.id for r in rows])
     judgements, updates, assessments, incidents = [], [], {}, {}
@@ -201,8 +200,14 @@ def judge_pending_events(session: Session, now: datetime, judge: Judge, *,
     session.commit()
     if not assessments:
         return []
-    # The columns the stages after this one read, as stored now (`forward_merged` may have refreshed
-    # a claimed event's times); `incident` is the value just written.
-    rows = session.connection().execute(select(*_HANDED_ON).where(EVENT.c.id.in_(list(assessments))).order_by(EVENT.c.id))
-    return [(JudgedEvent(r.id, r.title, r.first_seen_at, r.first_published_at, incidents[r.id], r.merged_into_id),
-             assessments[r.id]) for r in rows]
+    # What the stages after this one read, as stored now: the claimed row and the incident just written,
+    # with the times read again for the events `forward_merged` refreshed after the claim.
+    times = {}
+    if refreshed & assessments.keys():
+        times = {r.id: r for r in session.connection().execute(select(*_TIMES).where(EVENT.c.id.in_(refreshed)))}
+    out = []
+    for r in rows:
+        if r.id in assessments:
+            t = times.get(r.id, r)
+            out.append((JudgedEvent(r.id, r.title, t.first_seen_at, t.first_published_at, incidents[r.id]), assessments[r.id]))
+    return out
