@@ -52,24 +52,27 @@ def events_with_cases(session: Session, event_ids) -> set[int]:
     """Return those of `event_ids` that have a case, whatever its status (one query per 500 ids)."""
     ids = sorted({i for i in event_ids if i is not None})
     found: set[int] = set()
+    session.flush()         # as the ORM query's autoflush did: a case the session holds counts
+    conn = session.connection()
     for start in range(0, len(ids), 500):
-        found.update(session.scalars(select(Case.event_id).where(Case.event_id.in_(ids[start:start + 500]))))
+        found.update(conn.scalars(select(CASE.c.event_id).where(CASE.c.event_id.in_(ids[start:start + 500]))))
     return found
 
 
 def open_cases_for_judged(session: Session, now: datetime, judged, *, directory: Directory,
-                          config: ClocksConfig, drill: bool = False) -> list[Case]:
+                          config: ClocksConfig, drill: bool = False, with_cases: set[int] | None = None) -> list[Case]:
     """Open a case for every priority (event, assessment) pair that has none yet; return the new cases.
 
     `judged` is a list of (event, monitor.assessment.Assessment); the event has
     `.id`, `.title`, `.first_seen_at` and `.first_published_at` (a
     monitor.models.Event, or the judgement stage's JudgedEvent).
-    Non-priority assessments and events that already have a case are passed over.
-    Writes every case of the batch with one statement per table; does not commit:
+    Non-priority assessments and events that already have a case are passed over;
+    `with_cases`, when the caller has just asked `events_with_cases` about these
+    events, saves asking again. Writes every case of the batch with one statement per table; does not commit:
     the caller commits the judgement and the cases together.
     """
     wanted = [(e, a) for e, a in judged if a.priority and a.severity is not None and getattr(e, "merged_into_id", None) is None]
-    existing = events_with_cases(session, [e.id for e, _a in wanted])
+    existing = set(with_cases) if with_cases is not None else events_with_cases(session, [e.id for e, _a in wanted])
     openings = []
     for event, assessment in wanted:
         if event.id in existing:

@@ -42,8 +42,8 @@ def after_ingest(session, now, runtime) -> dict:
             break
         with_cases = events_with_cases(session, [e.id for e, a in judged if a.priority])
         remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases)
-        cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory,
-                                      config=runtime.config.clocks, drill=runtime.config.drill)
+        cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory, config=runtime.config.clocks,
+                                      drill=runtime.config.drill, with_cases=with_cases)
         regrade = {e.id: a for e, a in remaining if e.id in with_cases}
         # Read before the commit expires the cases (reading them after would cost a query each).
         opened = [(case.id, case.title[:60], case.severity, case.rule) for case in cases]
