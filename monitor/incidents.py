@@ -294,16 +294,19 @@ def similarity(a: IncidentFeatures, b: IncidentFeatures) -> tuple[float, str]:
     1.0 for a shared Weibo topic or quoted name; otherwise the best overlap of
     headline bigrams (shared / the smaller set) over all pairs of headlines.
     """
-    shared = [n for n in a.names if n in b.names]
-    if shared:
-        return 1.0, f"共同话题或名称“{shared[0]}”"
-    best, why = 0.0, ""
+    if a.names and b.names:
+        for n in a.names:
+            if n in b.names:
+                return 1.0, f"共同话题或名称“{n}”"
+    best, pair = 0.0, None
     for ha, ga in a.headline_bigrams:
         for hb, gb in b.headline_bigrams:
+            if ga.isdisjoint(gb):
+                continue
             score = len(ga & gb) / min(len(ga), len(gb))
             if score > best:
-                best, why = score, f"标题相近（“{ha[:20]}”与“{hb[:20]}”）"
-    return best, why
+                best, pair = score, (ha, hb)
+    return best, (f"标题相近（“{pair[0][:20]}”与“{pair[1][:20]}”）" if pair else "")
 
 
 def choose_target(new: Candidate, others: Iterable[Candidate], *, now: datetime, window: timedelta) -> MergeIntent | None:
@@ -316,10 +319,11 @@ def choose_target(new: Candidate, others: Iterable[Candidate], *, now: datetime,
     """
     f = new.features
     found: list[tuple[float, datetime, int, str]] = []
+    me, oldest_seen = (new.first_seen_at, new.event_id), now - window
     for other in others:
-        if other.event_id == new.event_id or (other.first_seen_at, other.event_id) >= (new.first_seen_at, new.event_id):
+        if other.event_id == new.event_id or (other.first_seen_at, other.event_id) >= me:
             continue
-        if other.last_seen_at < now - window:
+        if other.last_seen_at < oldest_seen:
             continue
         g = other.features
         criteria = [c for c in f.criteria if c in g.criteria]
