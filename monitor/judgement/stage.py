@@ -96,16 +96,13 @@ def _claim(session: Session, limit: int) -> list:
     The conditional UPDATE ... RETURNING claims only rows still flagged, so two
     workers never both judge one change (HC Flip pattern, for a whole batch).
     """
-    conn = session.connection()
-    ids = conn.scalars(select(EVENT.c.id).where(EVENT.c.needs_judgement == True).order_by(EVENT.c.id).limit(limit)).all()  # noqa: E712
-    if not ids:
-        return []
-    claimed = conn.scalars(update(EVENT).where(EVENT.c.id.in_(ids), EVENT.c.needs_judgement == True)  # noqa: E712
-                           .values(needs_judgement=False).returning(EVENT.c.id)).all()
-    if not claimed:
-        return []
-    # The columns the judgement reads (not matched_schemes: one JSON column fewer to decode per event).
-    return conn.execute(select(*_CLAIMED).where(EVENT.c.id.in_(claimed)).order_by(EVENT.c.id)).all()
+    flagged = select(EVENT.c.id).where(EVENT.c.needs_judgement == True).order_by(EVENT.c.id).limit(limit)  # noqa: E712
+    # One statement returns the columns the judgement reads (not matched_schemes: one JSON column fewer
+    # to decode per event); RETURNING has no order.
+    rows = session.connection().execute(
+        update(EVENT).where(EVENT.c.id.in_(flagged.scalar_subquery()), EVENT.c.needs_judgement == True)  # noqa: E712
+        .values(needs_judgement=False).returning(*_CLAIMED)).all()
+    return sorted(rows, key=lambda r: r.id)
 
 
 def _items(session: Session, event_ids: list[int]) -> tuple[dict[int, list], dict[int, list[dict]]]:
