@@ -352,11 +352,20 @@ def choose_target(new: Candidate, others: Iterable[Candidate], *, now: datetime,
 
 # ---------------------------------------------------------------------------------------- storing
 
+# The statements of every batch, built once (building and keying one costs ~70 us).
+_CANDIDATES = select(EVENT.c.id, EVENT.c.first_seen_at, EVENT.c.last_seen_at, cast(EVENT.c.incident, Text)).where(
+    EVENT.c.priority == True, EVENT.c.merged_into_id.is_(None),  # noqa: E712
+    EVENT.c.last_seen_at >= bindparam("since"))
+_MOVE_ITEMS = update(ITEM).where(ITEM.c.event_id == bindparam("source")).values(event_id=bindparam("target"))
+_MARK_MERGED = update(EVENT).where(EVENT.c.id == bindparam("source")).values(
+    merged_into_id=bindparam("target"), needs_judgement=False, incident=bindparam("incident"))
+_SCHEMES = select(EVENT.c.id, EVENT.c.matched_schemes).where(EVENT.c.id.in_(bindparam("ids", expanding=True)))
+_UPDATE_TARGETS = update(EVENT).where(EVENT.c.id == bindparam("target")).values(
+    matched_schemes=bindparam("schemes"), incident=bindparam("incident"))
+
+
 def _candidates(session: Session, now: datetime, window: timedelta) -> list[Candidate]:
-    rows = session.connection().execute(
-        select(EVENT.c.id, EVENT.c.first_seen_at, EVENT.c.last_seen_at, cast(EVENT.c.incident, Text))
-        .where(EVENT.c.priority == True, EVENT.c.merged_into_id.is_(None), EVENT.c.last_seen_at >= now - window)  # noqa: E712
-    )
+    rows = session.connection().execute(_CANDIDATES, {"since": now - window})
     out = []
     for event_id, first_seen, last_seen, incident in rows:
         features = _stored_features(incident)
@@ -454,16 +463,13 @@ def apply_merges(session: Session, now: datetime, intents: Sequence[MergeIntent]
     added. Core statements, no commit: the caller commits with the judgements.
     """
     conn = session.connection()
-    conn.execute(update(ITEM).where(ITEM.c.event_id == bindparam("source")).values(event_id=bindparam("target")),
-                 [{"source": i.source_id, "target": i.target_id} for i in intents])
-    conn.execute(
-        update(EVENT).where(EVENT.c.id == bindparam("source")).values(
-            merged_into_id=bindparam("target"), needs_judgement=False, incident=bindparam("incident")),
-        [{"source": i.source_id, "target": i.target_id,
-          "incident": {**i.features.to_json(), "merged_into": {"event_id": i.target_id, "at": now.isoformat(),
-                                                              "reason": i.reason}}} for i in intents])
-    schemes = {i: s or [] for i, s in session.execute(select(EVENT.c.id, EVENT.c.matched_schemes).where(
-        EVENT.c.id.in_({i.source_id for i in intents} | set(targets))))}
+    conn.execute(_MOVE_ITEMS, [{"source": i.source_id, "target": i.target_id} for i in intents])
+    at = now.isoformat()
+    conn.execute(_MARK_MERGED, [{"source": i.source_id, "target": i.target_id, "incident": {
+        **i.features.to_json(), "merged_into": {"event_id": i.target_id, "at": at, "reason": i.reason}}}
+        for i in intents])
+    ids = sorted({i.source_id for i in intents} | set(targets))
+    schemes = {i: s or [] for i, s in session.execute(_SCHEMES, {"ids": ids})}
     updates = []
     for target, features in targets.items():
         names = set(schemes.get(target, []))
@@ -471,8 +477,7 @@ def apply_merges(session: Session, now: datetime, intents: Sequence[MergeIntent]
             if intent.target_id == target:
                 names |= set(schemes.get(intent.source_id, []))
         updates.append({"target": target, "schemes": sorted(names), "incident": features.to_json()})
-    conn.execute(update(EVENT).where(EVENT.c.id == bindparam("target")).values(
-        matched_schemes=bindparam("schemes"), incident=bindparam("incident")), updates)
+    conn.execute(_UPDATE_TARGETS, updates)
     refresh_event_stats(session, now, targets)       # counts, sources, growth, heat; flags for judgement
     for intent in intents:
         logger.info("event %s merged into event %s (%.2f): %s", intent.source_id, intent.target_id, intent.score, intent.reason)

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from monitor.assessment import Assessment
@@ -31,6 +32,9 @@ from .models import Case
 __all__ = ["Upgrade", "plan_upgrade", "upgrade_cases_for_judged", "SYSTEM_ACTOR"]
 
 CASE = Case.__table__
+_OPEN_CASES = (select(CASE.c.id, CASE.c.event_id, CASE.c.status, CASE.c.severity, CASE.c.especially_major)
+               .where(CASE.c.event_id.in_(bindparam("events", expanding=True)), CASE.c.status == "open")
+               .order_by(CASE.c.id))
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +92,7 @@ def upgrade_cases_for_judged(session: Session, now: datetime, judged: dict[int, 
     # Plan every upgrade before the first one commits (`change_severity` does), on the five columns
     # `plan_upgrade` reads: ORM cases (JSON columns decoded) were expired by that commit and
     # reloaded one query each (bench.ingest: 559 open cases read for 21 upgrades).
-    cases = session.connection().execute(
-        select(CASE.c.id, CASE.c.event_id, CASE.c.status, CASE.c.severity, CASE.c.especially_major)
-        .where(CASE.c.event_id.in_(list(by_event)), CASE.c.status == "open").order_by(CASE.c.id)).all()
+    cases = session.connection().execute(_OPEN_CASES, {"events": list(by_event)}).all()
     planned = []
     for case in cases:
         upgrade = plan_upgrade(case, by_event[case.event_id])
@@ -101,5 +103,6 @@ def upgrade_cases_for_judged(session: Session, now: datetime, judged: dict[int, 
         upgraded.append(change_severity(session, now, case_id=upgrade.case_id, severity=upgrade.severity,
                                         especially_major=upgrade.especially_major, reason=upgrade.reason,
                                         actor=SYSTEM_ACTOR, config=config))
-        logger.info("case %s upgraded automatically %s -> %s (event %s)", upgrade.case_id, old, upgrade.severity, event_id)
+        logger.info("case %s upgraded automatically %s -> %s (event %s)", upgrade.case_id, old, upgrade.severity,
+                    event_id)
     return upgraded
