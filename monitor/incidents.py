@@ -199,8 +199,7 @@ def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> Inc
     """
     raw_headlines: list[str] = []
     names: list[str] = []
-    for item in items:
-        heads, found_names = _item_marks(item.title or "", item.text or "")
+    for heads, found_names in (_item_marks(item.title or "", item.text or "") for item in items):
         raw_headlines += heads
         names += found_names
     raw_headlines = list(dict.fromkeys(raw_headlines))[:MAX_HEADLINES * 2]
@@ -222,13 +221,11 @@ def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> Inc
         bare_cities=bare, headlines=_capped(headlines, MAX_HEADLINES), names=_capped(names, MAX_NAMES))
 
 
+# Cached, as `_cleaned`: a merge target is judged again with most of the same items each time it grows
+# (bench.ingest: 64% repeats; incident_features -25% CPU). The `in` tests skip needless regex scans.
 @lru_cache(maxsize=4096)
 def _item_marks(title: str, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Return (headlines, names) one item adds: its title, its topics and 【】 headlines; topics and quoted names.
-
-    Cached: a merge target is judged again with most of the same items each time it grows
-    (bench.ingest: 559 re-judgements). The `in` tests skip a regex scan of texts without the marks.
-    """
+    """Return (headlines, names) of one item: its title, topics and 【】 headlines; topics and quoted names."""
     heads, names = [title] if title else [], []
     both = f"{title} {text}"
     if "#" in both:
@@ -294,10 +291,9 @@ def similarity(a: IncidentFeatures, b: IncidentFeatures) -> tuple[float, str]:
     1.0 for a shared Weibo topic or quoted name; otherwise the best overlap of
     headline bigrams (shared / the smaller set) over all pairs of headlines.
     """
-    if a.names and b.names:
-        for n in a.names:
-            if n in b.names:
-                return 1.0, f"共同话题或名称“{n}”"
+    for n in a.names:
+        if n in b.names:
+            return 1.0, f"共同话题或名称“{n}”"
     best, pair = 0.0, None
     for ha, ga in a.headline_bigrams:
         for hb, gb in b.headline_bigrams:
@@ -354,8 +350,7 @@ def choose_target(new: Candidate, others: Iterable[Candidate], *, now: datetime,
 
 # The statements of every batch, built once (building and keying one costs ~70 us).
 _CANDIDATES = select(EVENT.c.id, EVENT.c.first_seen_at, EVENT.c.last_seen_at, cast(EVENT.c.incident, Text)).where(
-    EVENT.c.priority == True, EVENT.c.merged_into_id.is_(None),  # noqa: E712
-    EVENT.c.last_seen_at >= bindparam("since"))
+    EVENT.c.priority == True, EVENT.c.merged_into_id.is_(None), EVENT.c.last_seen_at >= bindparam("since"))  # noqa: E712
 _MOVE_ITEMS = update(ITEM).where(ITEM.c.event_id == bindparam("source")).values(event_id=bindparam("target"))
 _MARK_MERGED = update(EVENT).where(EVENT.c.id == bindparam("source")).values(
     merged_into_id=bindparam("target"), needs_judgement=False, incident=bindparam("incident"))
@@ -366,23 +361,14 @@ _UPDATE_TARGETS = update(EVENT).where(EVENT.c.id == bindparam("target")).values(
 
 def _candidates(session: Session, now: datetime, window: timedelta) -> list[Candidate]:
     rows = session.connection().execute(_CANDIDATES, {"since": now - window})
-    out = []
-    for event_id, first_seen, last_seen, incident in rows:
-        features = _stored_features(incident)
-        if features is not None:
-            out.append(Candidate(event_id, first_seen, last_seen, features))
-    return out
+    return [Candidate(event_id, first_seen, last_seen, features) for event_id, first_seen, last_seen, text in rows
+            if (features := _stored_features(text)) is not None]
 
 
+# Why cached by the stored JSON text: every batch reads every priority event of the window again, and
+# few changed since (bench.ingest: 3,646 rows, 1,587 texts). Features are immutable: shared safely.
 @lru_cache(maxsize=4096)
 def _stored_features(text: str | None) -> IncidentFeatures | None:
-    """Return the features of an event's stored `incident` JSON text (None when it has none).
-
-    Why cached by the text: every batch reads the features of every priority
-    event of the window again, and few of them changed since the last batch
-    (bench.ingest: 3,646 candidate rows over 14 batches). IncidentFeatures is
-    immutable, so a cached instance (with its computed bigrams) is shared safely.
-    """
     return IncidentFeatures.from_json(json.loads(text)) if text else None
 
 
@@ -464,20 +450,16 @@ def apply_merges(session: Session, now: datetime, intents: Sequence[MergeIntent]
     """
     conn = session.connection()
     conn.execute(_MOVE_ITEMS, [{"source": i.source_id, "target": i.target_id} for i in intents])
-    at = now.isoformat()
     conn.execute(_MARK_MERGED, [{"source": i.source_id, "target": i.target_id, "incident": {
-        **i.features.to_json(), "merged_into": {"event_id": i.target_id, "at": at, "reason": i.reason}}}
+        **i.features.to_json(), "merged_into": {"event_id": i.target_id, "at": now.isoformat(), "reason": i.reason}}}
         for i in intents])
-    ids = sorted({i.source_id for i in intents} | set(targets))
-    schemes = {i: s or [] for i, s in session.execute(_SCHEMES, {"ids": ids})}
-    updates = []
-    for target, features in targets.items():
-        names = set(schemes.get(target, []))
-        for intent in intents:
-            if intent.target_id == target:
-                names |= set(schemes.get(intent.source_id, []))
-        updates.append({"target": target, "schemes": sorted(names), "incident": features.to_json()})
-    conn.execute(_UPDATE_TARGETS, updates)
+    ids = {"ids": sorted({i.source_id for i in intents} | set(targets))}
+    schemes = {i: s or [] for i, s in session.execute(_SCHEMES, ids)}
+    names: dict[int, set[str]] = {target: set(schemes.get(target, [])) for target in targets}
+    for intent in intents:
+        names.get(intent.target_id, set()).update(schemes.get(intent.source_id, []))
+    conn.execute(_UPDATE_TARGETS, [{"target": target, "schemes": sorted(names[target]), "incident": features.to_json()}
+                                   for target, features in targets.items()])
     refresh_event_stats(session, now, targets)       # counts, sources, growth, heat; flags for judgement
     for intent in intents:
         logger.info("event %s merged into event %s (%.2f): %s", intent.source_id, intent.target_id, intent.score, intent.reason)

@@ -3,9 +3,10 @@
 Why set-based statements and not a loop of ORM reads and writes: the stage runs
 for every event the ingest creates or grows, inside the ingest budget
 (issue 3: 2,000 items/s end to end). Per batch it claims the events with one
-conditional UPDATE ... RETURNING, reads their items with one query, writes the
-Judgement rows with one INSERT and the events' latest judgement with one
-executemany, then reads the few columns the stages after it use (`JudgedEvent`).
+conditional UPDATE ... RETURNING of the columns it reads, reads their items'
+ids and then the text of the chosen items, writes the Judgement rows with one
+INSERT and the events' latest judgement with one executemany, and hands the
+stages after it plain records (`JudgedEvent`), not ORM rows.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy import Text, bindparam, cast, insert, select, update
 from sqlmodel import Session
 
 from ..assessment import Assessment, ItemInput
