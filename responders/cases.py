@@ -13,7 +13,7 @@ notice goes out exactly once even when the process dies right after the commit.
 Why Core statements and not ORM objects: the judgement stage opens up to a
 couple of hundred cases per batch; one INSERT ... RETURNING per table for the
 whole batch replaced two flushes per case and their attribute bookkeeping
-(bench.ingest: 213 cases, ~0.3 s -> ~0.05 s). The rows written are the same.
+(bench.ingest, 213 cases: ~0.37 s -> ~0.09 s of CPU). The rows written are the same.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def events_with_cases(session: Session, event_ids) -> set[int]:
     return found
 
 
-def open_cases_for_judged(session: Session, now: datetime, judged, *, directory: Directory,
-                          config: ClocksConfig, drill: bool = False, with_cases: set[int] | None = None) -> list[Case]:
+def open_cases_for_judged(session: Session, now: datetime, judged, *, directory: Directory, config: ClocksConfig,
+                          drill: bool = False, with_cases: set[int] | None = None) -> list[Case]:
     """Open a case for every priority (event, assessment) pair that has none yet; return the new cases.
 
     `judged` is a list of (event, monitor.assessment.Assessment); the event has
@@ -81,8 +81,8 @@ def open_cases_for_judged(session: Session, now: datetime, judged, *, directory:
     monitor.models.Event, or the judgement stage's JudgedEvent).
     Non-priority assessments and events that already have a case are passed over;
     `with_cases`, when the caller has just asked `events_with_cases` about these
-    events, saves asking again. Writes every case of the batch with one statement per table; does not commit:
-    the caller commits the judgement and the cases together.
+    events, saves asking again. Writes the batch's cases with one statement per
+    table; does not commit: the caller commits the judgement and the cases together.
     """
     wanted = [(e, a) for e, a in judged if a.priority and a.severity is not None and getattr(e, "merged_into_id", None) is None]
     existing = set(with_cases) if with_cases is not None else events_with_cases(session, [e.id for e, _a in wanted])

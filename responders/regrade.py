@@ -92,6 +92,7 @@ def upgrade_cases_for_judged(session: Session, now: datetime, judged: dict[int, 
     # Plan every upgrade before the first one commits (`change_severity` does), on the five columns
     # `plan_upgrade` reads: ORM cases (JSON columns decoded) were expired by that commit and
     # reloaded one query each (bench.ingest: 559 open cases read for 21 upgrades).
+    session.flush()         # as the ORM query's autoflush did
     cases = session.connection().execute(_OPEN_CASES, {"events": list(by_event)}).all()
     planned = []
     for case in cases:
