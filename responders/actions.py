@@ -232,8 +232,9 @@ def change_severity(session: Session, now: datetime, *, case_id, severity: str, 
         _notice(session, now, case, "regraded", note=f"{old_severity} → {severity}：{reason}")
     _audit(session, now, case, actor, "change_severity", old=old_severity, new=severity,
            especially_major=case.especially_major, reason=reason, replaced_clocks=[c.id for c in replaced])
+    case_id = case.id       # read before the commit expires the case: after it, a query
     session.commit()
-    logger.info("case %s re-graded %s -> %s by %s (%d clocks replaced)", case.id, old_severity, severity, actor, len(replaced))
+    logger.info("case %s re-graded %s -> %s by %s (%d clocks replaced)", case_id, old_severity, severity, actor, len(replaced))
     return case
 
 

@@ -42,17 +42,18 @@ def after_ingest(session, now, runtime) -> dict:
             break
         with_cases = events_with_cases(session, [e.id for e, a in judged if a.priority])
         remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases)
-        cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory,
-                                      config=runtime.config.clocks, drill=runtime.config.drill)
-        # Ids before the commit expires the events (reading them after would cost a query each).
+        cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory, config=runtime.config.clocks,
+                                      drill=runtime.config.drill, with_cases=with_cases)
         regrade = {e.id: a for e, a in remaining if e.id in with_cases}
+        # Read before the commit expires the cases (reading them after would cost a query each).
+        opened = [(case.id, case.title[:60], case.severity, case.rule) for case in cases]
         session.commit()
         upgraded = upgrade_cases_for_judged(session, now, regrade, config=runtime.config.clocks)
         judged_total += len(judged)
         merged_total += len(judged) - len(remaining)
         cases_total += len(cases)
         upgraded_total += len(upgraded)
-        for case in cases:
-            logger.info("case %s opened: %s (%s, %s)", case.id, case.title[:60], case.severity, case.rule)
+        for line in opened:
+            logger.info("case %s opened: %s (%s, %s)", *line)
     runtime.settle_new_loads()
     return {"judged": judged_total, "merged": merged_total, "cases": cases_total, "upgraded": upgraded_total}
