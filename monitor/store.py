@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from .entries import NormalItem, RawEntry, normalise_entry
+from .entries import NormalItem, RawEntry, normalise_entries
 from .errors import RecordError
 from .events import EventIndex, EventRef, refresh_event_stats
 from .models import Event, Item, Source
@@ -65,17 +65,19 @@ class StoreResult:
 
 
 def _normalise_all(entries: Iterable[RawEntry], now: datetime, result: StoreResult) -> list[NormalItem]:
+    entries = list(entries)
     items: list[NormalItem] = []
-    for position, raw in enumerate(entries, start=1):
+    for position, (raw, outcome) in enumerate(zip(entries, normalise_entries(entries, now=now), strict=True), start=1):
         result.items += 1
-        try:
-            items.append(normalise_entry(raw, now=now))
-        except Exception as e:  # noqa: BLE001 - one hostile entry must not cost the feed's good ones
-            result.rejected += 1
-            if len(result.problems) < MAX_REPORTED:
-                label = raw.external_id or f"#{position}"
-                reason = str(e) if isinstance(e, RecordError) else f"{type(e).__name__}: {e}"
-                result.problems.append(f"entry {label[:80]!r}: {reason[:200]}")
+        if isinstance(outcome, NormalItem):
+            items.append(outcome)
+            continue
+        # One hostile entry must not cost the feed's good ones: it is counted and described.
+        result.rejected += 1
+        if len(result.problems) < MAX_REPORTED:
+            label = raw.external_id or f"#{position}"
+            reason = str(outcome) if isinstance(outcome, RecordError) else f"{type(outcome).__name__}: {outcome}"
+            result.problems.append(f"entry {label[:80]!r}: {reason[:200]}")
     return items
 
 
