@@ -29,6 +29,13 @@ from .schemes import Matcher
 logger = logging.getLogger(__name__)
 
 EVENT, ITEM = Event.__table__, Item.__table__
+# Statements built once: building a select and its cache key per feed cost about as much as running it.
+_EXISTING_IDS = select(ITEM.c.external_id).where(ITEM.c.source_id == bindparam("source_id"),
+                                                 ITEM.c.external_id.in_(bindparam("ids", expanding=True)))
+_EVENT_SCHEMES = select(EVENT.c.id, EVENT.c.matched_schemes).where(EVENT.c.id.in_(bindparam("ids", expanding=True)))
+_SET_EVENT_SCHEMES = update(EVENT).where(EVENT.c.id == bindparam("event_id")).values(matched_schemes=bindparam("schemes"))
+_INSERT_EVENTS = insert(EVENT).returning(EVENT.c.id, sort_by_parameter_order=True)
+_INSERT_ITEMS = insert(ITEM)
 
 __all__ = ["StoreResult", "store_entries"]
 
@@ -85,7 +92,7 @@ def _existing_ids(session: Session, source_id: int, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        found.update(session.scalars(select(Item.external_id).where(Item.source_id == source_id, Item.external_id.in_(chunk))))
+        found.update(session.scalars(_EXISTING_IDS, {"source_id": source_id, "ids": chunk}))
     return found
 
 
@@ -145,7 +152,7 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
         # Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping
         # cost more than the SQL itself here.
         ids = session.connection().scalars(
-            insert(EVENT).returning(EVENT.c.id, sort_by_parameter_order=True),
+            _INSERT_EVENTS,
             [{
                 "title": item.title, "first_seen_at": now, "first_published_at": item.published_at, "last_seen_at": now,
                 "item_count": 0, "source_count": 0, "growth_per_hour": 0.0, "heat": 0.0,
@@ -157,7 +164,7 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
             result.events_created.add(event_id)
 
     if rows:
-        session.connection().execute(insert(ITEM), [{
+        session.connection().execute(_INSERT_ITEMS, [{
             "source_id": source.id, "external_id": item.external_id, "event_id": ref.id if ref else None,
             "title": item.title, "text": item.text, "original_title": item.original_title,
             "original_text": item.original_text, "url": item.url, "canonical_url": item.canonical_url,
@@ -172,15 +179,14 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
     result.events_grown = grown
     if grown:
         # Union the schemes of the items that joined existing events.
-        current = dict(session.execute(select(Event.id, Event.matched_schemes).where(Event.id.in_(sorted(grown)))).all())
+        current = dict(session.execute(_EVENT_SCHEMES, {"ids": sorted(grown)}).all())
         changes = []
         for ref, names in schemes_by_ref.items():
             if ref.id in grown and not names <= set(current.get(ref.id) or []):
                 changes.append({"id": ref.id, "matched_schemes": sorted(set(current.get(ref.id) or []) | names)})
         if changes:
             session.connection().execute(
-                update(EVENT).where(EVENT.c.id == bindparam("event_id")).values(matched_schemes=bindparam("schemes")),
-                [{"event_id": c["id"], "schemes": c["matched_schemes"]} for c in changes])
+                _SET_EVENT_SCHEMES, [{"event_id": c["id"], "schemes": c["matched_schemes"]} for c in changes])
     if result.events:
         refresh_event_stats(session, now, result.events)
     logger.debug("source %s: %d entries, %d new, %d duplicate, %d rejected, %d events new, %d grown",
