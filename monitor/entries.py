@@ -17,8 +17,8 @@ from typing import Any
 
 from .errors import RecordError
 from .normalize import (
-    MAX_TEXT_CHARS, MAX_TITLE_CHARS, canonical_url, clip, content_hash, fold, has_traditional, html_to_text,
-    parse_published, title_key, to_simplified,
+    MAX_TEXT_CHARS, MAX_TITLE_CHARS, canonical_url, clip, content_hash, html_to_text, parse_published,
+    simplify_and_fold, title_key,
 )
 from .signatures import minhash, minhashes
 
@@ -145,17 +145,13 @@ def _normal_fields(raw: RawEntry, now: datetime) -> tuple[dict[str, Any], str]:
         raise RecordError(raw.external_id, "entry has neither a title nor any text")
     if not title:
         title = clip(text, 60)
-    original_title = original_text = None
-    if has_traditional(title):
-        original_title, title = title, to_simplified(title, phrases=True)
-    if has_traditional(text):
-        original_text, text = text, to_simplified(text)
+    original_title, title, folded_title = simplify_and_fold(title, phrases=True)
+    original_text, text, folded_text = simplify_and_fold(text)
     url = _short(raw.url, 4000)
     canon = canonical_url(url)
     if canon is None:
         url = None      # javascript:, data:, a bare guid: nothing a reader could open
     published_at, note = parse_published(raw.published, raw.published_parsed, now=now)
-    folded_title, folded_text = fold(title), fold(text)
     digest = content_hash(folded_title, folded_text)
     external_id = _short(raw.external_id, 10_000) or canon or url or digest
     if len(external_id) > 500:

@@ -34,7 +34,7 @@ from selectolax.lexbor import LexborHTMLParser
 from .timestamps import SHANGHAI, UTC
 
 __all__ = [
-    "MAX_TITLE_CHARS", "MAX_TEXT_CHARS", "html_to_text", "to_simplified", "fold", "has_traditional",
+    "MAX_TITLE_CHARS", "MAX_TEXT_CHARS", "html_to_text", "to_simplified", "fold", "has_traditional", "simplify_and_fold",
     "parse_published", "canonical_url", "content_hash", "title_key", "clip",
 ]
 
@@ -145,6 +145,24 @@ def to_simplified(text: str, *, phrases: bool = False) -> str:
     if phrases:
         return _opencc().convert(text)
     return text.translate(_tables()[0])
+
+
+def simplify_and_fold(text: str, *, phrases: bool = False) -> tuple[str | None, str, str]:
+    """Return (`text` when it holds Traditional-only characters else None, `to_simplified(text)`, its `fold`).
+
+    Why one function: nearly every item is Simplified, and one scan for any
+    character the table changes answers both "Traditional?" and "fold needs
+    the table?" (the Traditional-only characters are among them), where the
+    two questions asked apart cost two scans per title and per text.
+    """
+    if not text:
+        return None, text, ""
+    if text.isascii() or not _tables()[3].search(text):
+        return None, text, text.lower()
+    if has_traditional(text):
+        simplified = to_simplified(text, phrases=phrases)
+        return text, simplified, fold(simplified)
+    return None, text, fold(text)
 
 
 def fold(text: str) -> str:
