@@ -45,7 +45,9 @@ EARLIEST_PUBLISHED = datetime(1995, 1, 1, tzinfo=UTC)
 # Clocks of publishers drift; a few minutes ahead is not "the future".
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
-_BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/tr|/td|/blockquote|/section|/article|/title)\b", re.I)
+# The "<" of a block-level tag (a space goes before it). Why only the "<" with a lookahead: a
+# literal replacement runs in C, where a function or a group reference is called per match.
+_BLOCK_TAG = re.compile(r"<(?=(?:br|/p|/div|/li|/h[1-6]|/tr|/td|/blockquote|/section|/article|/title)\b)", re.I)
 _DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "object", "svg", "head"]
 
 
@@ -68,7 +70,7 @@ def html_to_text(markup: str | None, *, limit: int = MAX_TEXT_CHARS) -> str:
     if "<" not in markup:
         text = html.unescape(markup) if "&" in markup else markup
     else:
-        tree = LexborHTMLParser(_BLOCK_TAG.sub(lambda m: " " + m.group(0), markup))
+        tree = LexborHTMLParser(_BLOCK_TAG.sub(" <", markup))
         tree.strip_tags(_DROP_TAGS)
         text = tree.text(separator="") or ""
     # split/join and not a regex: the same Unicode whitespace, ~5x faster on Chinese text.
