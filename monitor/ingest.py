@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from .config import MonitorConfig
 from .errors import FeedError, FetchError
-from .events import EventIndex
+from .events import EventIndex, refresh_event_stats
 from .fetch import Fetcher
 from .models import Source
 from .polling import IndexCache, MonitorSettings, ingest_retrieved, store_retrieved
@@ -97,7 +97,9 @@ class _Batch:
     storing a feed or the commit fails, the whole transaction is rolled back
     and its feeds are stored again one transaction each (`ingest_retrieved`, the
     daemon's path: the failing feed is recorded on its source, the good ones go
-    in). Their entries are kept until the commit, hence the bounds. Only local
+    in). Their entries are kept until the commit, hence the bounds. The
+    statistics of the events the batch touched are recomputed once, before the
+    commit (an event grown by several feeds is counted once). Only local
     files are batched: a URL is fetched with no transaction open, so that other
     writers never wait on the network.
     """
@@ -108,6 +110,7 @@ class _Batch:
         self.config, self.rng, self.report = config, rng, report
         self.feeds: list[_Feed] = []
         self.entries = 0
+        self.events: set[int] = set()
 
     def store(self, feed: _Feed) -> None:
         """Store `feed` in the open transaction; commit when the batch is full."""
@@ -117,7 +120,9 @@ class _Batch:
             if source is not None:
                 feed.stored = store_retrieved(self.session, self.now, source=source, retrieved=feed.retrieved,
                                               error=feed.error, matcher=self.matcher, index=self.cache.index,
-                                              config=self.config, rng=self.rng)
+                                              config=self.config, rng=self.rng, defer_stats=True)
+                if feed.stored is not None:
+                    self.events |= feed.stored.events
         except Exception:  # noqa: BLE001 - replayed feed by feed, where it is recorded and logged
             logger.debug("source %s: storing failed in a batch; storing the batch feed by feed", feed.source_id)
             self._replay()
@@ -130,6 +135,8 @@ class _Batch:
         if not self.feeds:
             return
         try:
+            if self.events:
+                refresh_event_stats(self.session, self.now, self.events)
             self.session.commit()
         except Exception:  # noqa: BLE001 - replayed feed by feed
             logger.debug("committing a batch failed; storing it feed by feed", exc_info=True)
@@ -137,7 +144,7 @@ class _Batch:
             return
         for feed in self.feeds:
             self._report(feed, feed.stored)
-        self.feeds, self.entries = [], 0
+        self.feeds, self.entries, self.events = [], 0, set()
 
     def _replay(self) -> None:
         self.session.rollback()
@@ -146,7 +153,7 @@ class _Batch:
             stored = ingest_retrieved(self.session, self.now, source_id=feed.source_id, retrieved=feed.retrieved,
                                       error=feed.error, matcher=self.matcher, cache=self.cache, config=self.config, rng=self.rng)
             self._report(feed, stored)
-        self.feeds, self.entries = [], 0
+        self.feeds, self.entries, self.events = [], 0, set()
 
     def _report(self, feed: _Feed, stored: StoreResult | None) -> None:
         report = self.report

@@ -216,15 +216,17 @@ class IndexCache:
 
 
 def store_retrieved(session: Session, now: datetime, *, source: Source, retrieved: Retrieved | None, error: Exception | None,
-                    matcher: Matcher, index: EventIndex, config: MonitorConfig, rng: random.Random) -> StoreResult | None:
+                    matcher: Matcher, index: EventIndex, config: MonitorConfig, rng: random.Random,
+                    defer_stats: bool = False) -> StoreResult | None:
     """Store one source's retrieval (when it has entries) and record its outcome on `source`; no commit.
 
     Returns what was stored (None when there was nothing to store). Exceptions
-    propagate: the caller rolls back (see `ingest_retrieved`).
+    propagate: the caller rolls back (see `ingest_retrieved`). `defer_stats`: see `store_entries`.
     """
     stored = None
     if error is None and retrieved is not None and not retrieved.not_modified:
-        stored = store_entries(session, now, source=source, entries=retrieved.entries, matcher=matcher, index=index)
+        stored = store_entries(session, now, source=source, entries=retrieved.entries, matcher=matcher, index=index,
+                               defer_stats=defer_stats)
     record_outcome(session, now, source, config=config, rng=rng, retrieved=retrieved, stored=stored, error=error)
     return stored
 

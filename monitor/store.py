@@ -97,7 +97,7 @@ def _existing_ids(session: Session, source_id: int, ids: list[str]) -> set[str]:
 
 
 def store_entries(session: Session, now: datetime, *, source: Source, entries: Iterable[RawEntry],
-                  matcher: Matcher, index: EventIndex) -> StoreResult:
+                  matcher: Matcher, index: EventIndex, defer_stats: bool = False) -> StoreResult:
     """Store the new entries of `source`; return what happened. Does not commit.
 
     1. Normalise each entry; an unusable one is counted and described, the rest go on.
@@ -106,7 +106,9 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
     3. Match keyword schemes on the folded text (plus the schemes a search asked for).
     4. Matched items (all, with keep_everything) join an event of the window or open one.
     5. Insert new events, then items, in bulk; recompute the touched events' statistics
-       and flag them for judgement.
+       and flag them for judgement. With `defer_stats` the caller does the latter
+       (`refresh_event_stats` of `result.events`) before it commits, once for
+       several sources: the statistics depend only on the events' items.
     """
     result = StoreResult()
     items = _normalise_all(entries, now, result)
@@ -187,7 +189,7 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
         if changes:
             session.connection().execute(
                 _SET_EVENT_SCHEMES, [{"event_id": c["id"], "schemes": c["matched_schemes"]} for c in changes])
-    if result.events:
+    if result.events and not defer_stats:
         refresh_event_stats(session, now, result.events)
     logger.debug("source %s: %d entries, %d new, %d duplicate, %d rejected, %d events new, %d grown",
                  source.id, result.items, result.new_items, result.duplicates, result.rejected,

@@ -122,3 +122,16 @@ def test_feeds_are_committed_together_and_a_retriever_bug_keeps_the_feeds_stored
     assert len(commits) <= 2         # the source rows, then one batch (not one commit per feed)
     with Session(engine) as session:
         assert len(session.scalars(select(Item)).all()) == 4
+
+
+def test_the_statistics_of_events_grown_by_several_feeds_of_a_batch_count_every_item(tmp_path, engine, clock):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    story = "太原市小店区明日停水十二小时，居民提前储水"
+    for n, site in enumerate(["新浪", "网易", "搜狐"]):
+        (folder / f"f{n}.xml").write_bytes(FakeFeed(site).item(n, title=f"{story} - {site}", guid=f"{site}-1").rss())
+    report = _ingest(engine, clock.now(), folder)
+    assert report.new_items == 3 and len(report.events) == 1
+    with Session(engine) as session:
+        event = session.scalars(select(Event)).one()
+        assert (event.item_count, event.source_count, event.needs_judgement) == (3, 3, True)
