@@ -118,9 +118,12 @@ class _Batch:
         try:
             source = self.session.get(Source, feed.source_id)
             if source is not None:
-                feed.stored = store_retrieved(self.session, self.now, source=source, retrieved=feed.retrieved,
-                                              error=feed.error, matcher=self.matcher, index=self.cache.index,
-                                              config=self.config, rng=self.rng, defer_stats=True)
+                # The outcomes recorded on the source rows are flushed together, before the commit
+                # (a flush per feed cost ~0.5 ms of ORM bookkeeping); the stores write with Core.
+                with self.session.no_autoflush:
+                    feed.stored = store_retrieved(self.session, self.now, source=source, retrieved=feed.retrieved,
+                                                  error=feed.error, matcher=self.matcher, index=self.cache.index,
+                                                  config=self.config, rng=self.rng, defer_stats=True)
                 if feed.stored is not None:
                     self.events |= feed.stored.events
         except Exception:  # noqa: BLE001 - replayed feed by feed, where it is recorded and logged
