@@ -191,6 +191,21 @@ _RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
+_ZONES: dict[str, timezone] = {}
+
+
+def _zone(zone: str) -> timezone:
+    """Return the zone of an RFC 822 time ("+0800", "GMT"); ValueError when beyond ±24 h.
+
+    Remembered per text (at most 20,003 of them): a feed repeats its zone on every item.
+    """
+    tz = _ZONES.get(zone)
+    if tz is None:
+        offset = timedelta(0) if zone in ("GMT", "UTC", "Z") else timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * (1 if zone[0] == "+" else -1)
+        tz = _ZONES[zone] = timezone(offset)
+    return tz
+
+
 def _parse_text_time(raw: str) -> datetime | None:
     raw = raw.strip()
     if not raw:
@@ -199,9 +214,8 @@ def _parse_text_time(raw: str) -> datetime | None:
     if m and m.group(2).lower() in _MONTHS:
         # The RSS pubDate form, parsed directly: email.utils costs ~5x more.
         day, month, year, hh, mm, ss, zone = m.groups()
-        offset = timedelta(0) if zone in ("GMT", "UTC", "Z") else timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * (1 if zone[0] == "+" else -1)
         try:
-            return datetime(int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm), int(ss or 0), tzinfo=timezone(offset))
+            return datetime(int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm), int(ss or 0), tzinfo=_zone(zone))
         except ValueError:
             return None
     try:

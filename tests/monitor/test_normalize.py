@@ -70,6 +70,8 @@ def test_it_drops_epoch_zero_times():
 
 def test_unparseable_times_are_none():
     assert parse_published("yesterday-ish", None, now=NOW) == (None, None)
+    assert parse_published("Fri, 20 Nov 2026 08:00:00 +2500", None, now=NOW) == (None, None)    # no such zone
+    assert parse_published("Fri, 20 Nov 2026 08:00:00 +2500", None, now=NOW) == (None, None)    # nor remembered
 
 
 @pytest.mark.parametrize("url, expected", [
