@@ -99,9 +99,9 @@ class _Batch:
     daemon's path: the failing feed is recorded on its source, the good ones go
     in). Their entries are kept until the commit, hence the bounds. The
     statistics of the events the batch touched are recomputed once, before the
-    commit (an event grown by several feeds is counted once). Only local
-    files are batched: a URL is fetched with no transaction open, so that other
-    writers never wait on the network.
+    commit, however many of its feeds an event grew by. Only local files are
+    batched: a URL is fetched with no transaction open, so that other writers
+    never wait on the network.
     """
 
     def __init__(self, session: Session, now: datetime, *, cache: IndexCache, matcher: Matcher,
@@ -150,13 +150,14 @@ class _Batch:
         self.feeds, self.entries, self.events = [], 0, set()
 
     def _replay(self) -> None:
+        feeds = self.feeds
+        self.feeds, self.entries, self.events = [], 0, set()
         self.session.rollback()
         self.cache.reload(self.session, self.now, self.config.dedupe_window)
-        for feed in self.feeds:
+        for feed in feeds:
             stored = ingest_retrieved(self.session, self.now, source_id=feed.source_id, retrieved=feed.retrieved,
                                       error=feed.error, matcher=self.matcher, cache=self.cache, config=self.config, rng=self.rng)
             self._report(feed, stored)
-        self.feeds, self.entries, self.events = [], 0, set()
 
     def _report(self, feed: _Feed, stored: StoreResult | None) -> None:
         report = self.report
