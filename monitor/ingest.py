@@ -97,11 +97,12 @@ class _Batch:
     storing a feed or the commit fails, the whole transaction is rolled back
     and its feeds are stored again one transaction each (`ingest_retrieved`, the
     daemon's path: the failing feed is recorded on its source, the good ones go
-    in). Their entries are kept until the commit, hence the bounds. The
-    statistics of the events the batch touched are recomputed once, before the
-    commit, however many of its feeds an event grew by. Only local files are
-    batched: a URL is fetched with no transaction open, so that other writers
-    never wait on the network.
+    in). A crash loses at most the open batch, which the next run stores (its
+    items are still new). The entries are kept until the commit, hence the
+    bounds. The statistics of the events the batch touched are recomputed once,
+    before the commit, however many of its feeds an event grew by. Only local
+    files are batched: a URL is fetched with no transaction open, so that other
+    writers never wait on the network.
     """
 
     def __init__(self, session: Session, now: datetime, *, cache: IndexCache, matcher: Matcher,
