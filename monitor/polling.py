@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "MonitorSettings", "next_poll_after", "backoff_delay", "sync_sources", "due_sources", "poll_due_sources",
-    "record_outcome", "PollReport", "ingest_retrieved", "source_config_json", "IndexCache",
+    "record_outcome", "PollReport", "ingest_retrieved", "store_retrieved", "source_config_json", "IndexCache",
 ]
 
 
@@ -215,6 +215,22 @@ class IndexCache:
         self.index = EventIndex.load(session, now, window)
 
 
+def store_retrieved(session: Session, now: datetime, *, source: Source, retrieved: Retrieved | None, error: Exception | None,
+                    matcher: Matcher, index: EventIndex, config: MonitorConfig, rng: random.Random,
+                    defer_stats: bool = False) -> StoreResult | None:
+    """Store one source's retrieval (when it has entries) and record its outcome on `source`; no commit.
+
+    Returns what was stored (None when there was nothing to store). Exceptions
+    propagate: the caller rolls back (see `ingest_retrieved`). `defer_stats`: see `store_entries`.
+    """
+    stored = None
+    if error is None and retrieved is not None and not retrieved.not_modified:
+        stored = store_entries(session, now, source=source, entries=retrieved.entries, matcher=matcher, index=index,
+                               defer_stats=defer_stats)
+    record_outcome(session, now, source, config=config, rng=rng, retrieved=retrieved, stored=stored, error=error)
+    return stored
+
+
 def ingest_retrieved(session: Session, now: datetime, *, source_id: int, retrieved: Retrieved | None, error: Exception | None,
                      matcher: Matcher, cache: IndexCache, config: MonitorConfig, rng: random.Random) -> StoreResult | None:
     """Store one source's retrieval and its outcome in one transaction; return what was stored.
@@ -229,10 +245,8 @@ def ingest_retrieved(session: Session, now: datetime, *, source_id: int, retriev
         if source is None:
             return None
         try:
-            stored = None
-            if error is None and retrieved is not None and not retrieved.not_modified:
-                stored = store_entries(session, now, source=source, entries=retrieved.entries, matcher=matcher, index=cache.index)
-            record_outcome(session, now, source, config=config, rng=rng, retrieved=retrieved, stored=stored, error=error)
+            stored = store_retrieved(session, now, source=source, retrieved=retrieved, error=error, matcher=matcher,
+                                     index=cache.index, config=config, rng=rng)
             session.commit()
             return stored
         except Exception as e:  # noqa: BLE001 - recorded on the source, logged with traceback, cycle goes on

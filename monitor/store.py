@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from .entries import NormalItem, RawEntry, normalise_entry
+from .entries import NormalItem, RawEntry, normalise_entries
 from .errors import RecordError
 from .events import EventIndex, EventRef, refresh_event_stats
 from .models import Event, Item, Source
@@ -29,6 +29,13 @@ from .schemes import Matcher
 logger = logging.getLogger(__name__)
 
 EVENT, ITEM = Event.__table__, Item.__table__
+# Statements built once: building a select and its cache key per feed cost about as much as running it.
+_EXISTING_IDS = select(ITEM.c.external_id).where(ITEM.c.source_id == bindparam("source_id"),
+                                                 ITEM.c.external_id.in_(bindparam("ids", expanding=True)))
+_EVENT_SCHEMES = select(EVENT.c.id, EVENT.c.matched_schemes).where(EVENT.c.id.in_(bindparam("ids", expanding=True)))
+_SET_EVENT_SCHEMES = update(EVENT).where(EVENT.c.id == bindparam("event_id")).values(matched_schemes=bindparam("schemes"))
+_INSERT_EVENTS = insert(EVENT).returning(EVENT.c.id, sort_by_parameter_order=True)
+_INSERT_ITEMS = insert(ITEM)
 
 __all__ = ["StoreResult", "store_entries"]
 
@@ -65,17 +72,19 @@ class StoreResult:
 
 
 def _normalise_all(entries: Iterable[RawEntry], now: datetime, result: StoreResult) -> list[NormalItem]:
+    entries = list(entries)
     items: list[NormalItem] = []
-    for position, raw in enumerate(entries, start=1):
+    for position, (raw, outcome) in enumerate(zip(entries, normalise_entries(entries, now=now), strict=True), start=1):
         result.items += 1
-        try:
-            items.append(normalise_entry(raw, now=now))
-        except Exception as e:  # noqa: BLE001 - one hostile entry must not cost the feed's good ones
-            result.rejected += 1
-            if len(result.problems) < MAX_REPORTED:
-                label = raw.external_id or f"#{position}"
-                reason = str(e) if isinstance(e, RecordError) else f"{type(e).__name__}: {e}"
-                result.problems.append(f"entry {label[:80]!r}: {reason[:200]}")
+        if isinstance(outcome, NormalItem):
+            items.append(outcome)
+            continue
+        # One hostile entry must not cost the feed's good ones: it is counted and described.
+        result.rejected += 1
+        if len(result.problems) < MAX_REPORTED:
+            label = raw.external_id or f"#{position}"
+            reason = str(outcome) if isinstance(outcome, RecordError) else f"{type(outcome).__name__}: {outcome}"
+            result.problems.append(f"entry {label[:80]!r}: {reason[:200]}")
     return items
 
 
@@ -83,12 +92,12 @@ def _existing_ids(session: Session, source_id: int, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        found.update(session.scalars(select(Item.external_id).where(Item.source_id == source_id, Item.external_id.in_(chunk))))
+        found.update(session.scalars(_EXISTING_IDS, {"source_id": source_id, "ids": chunk}))
     return found
 
 
 def store_entries(session: Session, now: datetime, *, source: Source, entries: Iterable[RawEntry],
-                  matcher: Matcher, index: EventIndex) -> StoreResult:
+                  matcher: Matcher, index: EventIndex, defer_stats: bool = False) -> StoreResult:
     """Store the new entries of `source`; return what happened. Does not commit.
 
     1. Normalise each entry; an unusable one is counted and described, the rest go on.
@@ -97,7 +106,9 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
     3. Match keyword schemes on the folded text (plus the schemes a search asked for).
     4. Matched items (all, with keep_everything) join an event of the window or open one.
     5. Insert new events, then items, in bulk; recompute the touched events' statistics
-       and flag them for judgement.
+       and flag them for judgement. With `defer_stats` the caller does the latter
+       (`refresh_event_stats` of `result.events`) before it commits, once for
+       several sources: the statistics depend only on the events' items.
     """
     result = StoreResult()
     items = _normalise_all(entries, now, result)
@@ -143,7 +154,7 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
         # Core statements on the tables, not ORM bulk operations: the ORM's per-row bookkeeping
         # cost more than the SQL itself here.
         ids = session.connection().scalars(
-            insert(EVENT).returning(EVENT.c.id, sort_by_parameter_order=True),
+            _INSERT_EVENTS,
             [{
                 "title": item.title, "first_seen_at": now, "first_published_at": item.published_at, "last_seen_at": now,
                 "item_count": 0, "source_count": 0, "growth_per_hour": 0.0, "heat": 0.0,
@@ -155,7 +166,7 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
             result.events_created.add(event_id)
 
     if rows:
-        session.connection().execute(insert(ITEM), [{
+        session.connection().execute(_INSERT_ITEMS, [{
             "source_id": source.id, "external_id": item.external_id, "event_id": ref.id if ref else None,
             "title": item.title, "text": item.text, "original_title": item.original_title,
             "original_text": item.original_text, "url": item.url, "canonical_url": item.canonical_url,
@@ -170,16 +181,15 @@ def store_entries(session: Session, now: datetime, *, source: Source, entries: I
     result.events_grown = grown
     if grown:
         # Union the schemes of the items that joined existing events.
-        current = dict(session.execute(select(Event.id, Event.matched_schemes).where(Event.id.in_(sorted(grown)))).all())
+        current = dict(session.execute(_EVENT_SCHEMES, {"ids": sorted(grown)}).all())
         changes = []
         for ref, names in schemes_by_ref.items():
             if ref.id in grown and not names <= set(current.get(ref.id) or []):
                 changes.append({"id": ref.id, "matched_schemes": sorted(set(current.get(ref.id) or []) | names)})
         if changes:
             session.connection().execute(
-                update(EVENT).where(EVENT.c.id == bindparam("event_id")).values(matched_schemes=bindparam("schemes")),
-                [{"event_id": c["id"], "schemes": c["matched_schemes"]} for c in changes])
-    if result.events:
+                _SET_EVENT_SCHEMES, [{"event_id": c["id"], "schemes": c["matched_schemes"]} for c in changes])
+    if result.events and not defer_stats:
         refresh_event_stats(session, now, result.events)
     logger.debug("source %s: %d entries, %d new, %d duplicate, %d rejected, %d events new, %d grown",
                  source.id, result.items, result.new_items, result.duplicates, result.rejected,

@@ -41,6 +41,33 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=None)
         return value
 
+    def bind_processor(self, dialect):
+        """Return `process_bind_param` then the dialect's own processing, as one function.
+
+        Why not TypeDecorator's: a batch binds the same `now` on every row
+        (fetched_at, first/last seen), and two nested calls plus SQLite's
+        string formatting per value cost ~0.1 s CPU per 10,000 items in the
+        ingest benchmark. The last value is remembered by identity (datetimes
+        are immutable; one tuple, so threads never see half an update).
+        """
+        impl = self.impl_instance.bind_processor(dialect)
+        to_param = self.process_bind_param
+        last = [(None, None)]
+
+        def process(value):
+            if value is None:
+                return None
+            seen, out = last[0]
+            if value is seen:
+                return out
+            out = to_param(value, dialect)
+            if impl is not None:
+                out = impl(out)
+            last[0] = (value, out)
+            return out
+
+        return process
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None

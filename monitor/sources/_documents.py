@@ -61,33 +61,39 @@ def _codec(name: str | None) -> str | None:
 
 def decode_text(data: bytes, *, content_type: str | None) -> tuple[str, str | None]:
     """Return (text, warning or None): `data` decoded by the rules in the module docstring."""
+    text, warning, _utf8 = _decode(data, content_type)
+    return text, warning
+
+
+def _decode(data: bytes, content_type: str | None) -> tuple[str, str | None, bool]:
+    """Return `decode_text`'s answer and whether the text is exactly `data` read as UTF-8."""
     http = _CHARSET.search(content_type or "")
     m = _XML_DECL.match(data[:300])
     declared_name = (http.group(1) if http else None) or (m.group(2).decode("ascii") if m else None)
     declared = _codec(declared_name)
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace"), None
+        return data[3:].decode("utf-8", "replace"), None, False
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace"), None
+        return data.decode("utf-16", "replace"), None, False
     try:
         text = data.decode("utf-8")
         if declared not in (None, "utf-8") and not data.isascii():
-            return text, f"declared {declared_name} but the body is UTF-8; read as UTF-8"
-        return text, None
+            return text, f"declared {declared_name} but the body is UTF-8; read as UTF-8", True
+        return text, None, True
     except UnicodeDecodeError:
         pass
     if declared and declared != "utf-8":
         try:
-            return data.decode(declared), None
+            return data.decode(declared), None, False
         except UnicodeDecodeError:
             pass
     for guess in ("gb18030", "big5hkscs"):
         try:
             text = data.decode(guess)
-            return text, f"declared {declared_name or 'no encoding (UTF-8 by default)'} but the body is not; read as {guess.upper()}"
+            return text, f"declared {declared_name or 'no encoding (UTF-8 by default)'} but the body is not; read as {guess.upper()}", False
         except UnicodeDecodeError:
             continue
-    return data.decode(declared or "utf-8", "replace"), f"undecodable bytes in the body (declared {declared_name or 'nothing'}); replaced"
+    return data.decode(declared or "utf-8", "replace"), f"undecodable bytes in the body (declared {declared_name or 'nothing'}); replaced", False
 
 
 def _looks_like_html(head: str, content_type: str | None) -> bool:
@@ -111,7 +117,7 @@ def parse_document(data: bytes, *, content_type: str | None = None, url: str | N
     """Return the entries of a feed document; raise FeedError when it is not a usable feed."""
     if not data or not data.strip():
         raise FeedError("parse_error", "the document is empty")
-    text, warning = decode_text(data, content_type=content_type)
+    text, warning, utf8 = _decode(data, content_type)
     head = text.lstrip()[:1]
     if head in ("{", "["):
         doc = _parse_json_feed(text)
@@ -120,15 +126,19 @@ def parse_document(data: bytes, *, content_type: str | None = None, url: str | N
         hint = f"; the page advertises the feeds {', '.join(links)}" if links else ""
         raise FeedError("not_a_feed", f"the document is an HTML page, not a feed (Content-Type {content_type or 'none'}){hint}")
     else:
-        doc = _parse_xml_feed(text)
+        doc = _parse_xml_feed(text, data if utf8 else None)
     if warning:
         doc.warnings.insert(0, warning)
     return doc
 
 
-def _parse_xml_feed(text: str) -> ParsedDocument:
-    body = text.encode("utf-8")
-    body = _XML_DECL.sub(rb"\1utf-8\3", body, count=1)
+def _parse_xml_feed(text: str, body: bytes | None = None) -> ParsedDocument:
+    """Parse an XML feed; `body`, when given, is `text` encoded as UTF-8 (the bytes as fetched, not copied)."""
+    if body is None:
+        body = text.encode("utf-8")
+    declaration = _XML_DECL.match(body)
+    if declaration and declaration.group(2).lower() != b"utf-8":
+        body = _XML_DECL.sub(rb"\1utf-8\3", body, count=1)
     fast = parse_fast(body)
     if fast is not None:
         return ParsedDocument(title=fast[0], entries=fast[1])

@@ -130,6 +130,19 @@ def test_engagement_of_pushed_items_raises_the_heat(session, clock):
     assert heat[idb] == heat_score(item_count=1, source_count=1, growth_per_hour=1.0, engagement=105_000)
 
 
+def test_engagement_counts_only_the_items_with_metrics_of_each_event_refreshed_together(session, clock):
+    now = clock.now()
+    feed, push = make_source(session, now, "甲"), make_source(session, now, "乙")
+    store(session, now, feed, [RawEntry("1", title="太谷区停水", content=STORY),
+                               RawEntry("2", title="大同市云冈区停暖", content="云冈区多个小区室温不足十度，居民集中投诉供热公司。")])
+    # One batch: a pushed copy with metrics joins the first event; the second event gets none.
+    result = store(session, now, push, [RawEntry("p1", title="太谷区停水", content=STORY + "（转）", metrics={"views": 5000, "comments": 4}),
+                                        RawEntry("p2", title="大同市云冈区停暖", content="云冈区多个小区室温不足十度，居民集中投诉供热公司。（转）")])
+    assert len(result.events_grown) == 2
+    heat = {e.title: e.heat for e in session.scalars(select(Event))}
+    assert heat["太谷区停水"] == heat_score(item_count=2, source_count=2, growth_per_hour=2.0, engagement=5020)
+    assert heat["大同市云冈区停暖"] == heat_score(item_count=2, source_count=2, growth_per_hour=2.0)
+
 def test_a_kept_index_learns_items_stored_elsewhere_and_is_rebuilt_when_old(session, clock):
     now = clock.now()
     a, b = make_source(session, now, "甲"), make_source(session, now, "乙")

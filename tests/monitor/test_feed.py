@@ -76,6 +76,14 @@ def test_gbk_declared_as_utf8_is_read_as_chinese_and_the_mismatch_is_shown(https
     assert source.last_status == "partial" and "GB18030" in source.last_error
 
 
+def test_utf8_declared_as_gbk_is_read_as_utf8_and_the_mismatch_is_shown(httpserver, poller):
+    body = FakeFeed().item(1, title="太谷区停水通知").rss(encoding="utf-8", declare="gbk")
+    poller.add(url=serve(httpserver, "/utf8", body, content_type="application/xml"))
+    poller.poll()
+    assert poller.items()[0].title == "太谷区停水通知"
+    source = poller.source()
+    assert source.last_status == "partial" and "body is UTF-8" in source.last_error
+
 def test_a_feed_without_any_encoding_declaration_is_still_read(httpserver, poller):
     body = FakeFeed().item(1, title="平遥古城停暖").rss(encoding="gb18030", declare=None)
     poller.add(url=serve(httpserver, "/noenc", body, content_type="text/xml"))

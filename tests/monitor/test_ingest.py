@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
+import monitor.ingest as ingest_module
+import monitor.polling as polling
+import monitor.sources.file as file_source
+from monitor.ingest import ingest_targets
 from monitor.models import Event, Item, Source
 from yuqing.cli import main
+from yuqing.config import load_config
 
 from .feeds import FakeFeed
 
@@ -64,3 +71,67 @@ def test_it_exits_1_when_no_target_could_be_read(tmp_path, run_ingest):
     html.write_text("<!DOCTYPE html><html><body>不是订阅</body></html>", encoding="utf-8")
     code, out = run_ingest(html)
     assert code == 1 and "HTML page" in out["errors"][0]
+
+
+def _folder(tmp_path, count):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"f{n:02d}.xml").write_bytes(FakeFeed().item(100 + n, title=f"太原市第{n}号小区停水通知").rss())
+    return folder
+
+
+def _ingest(engine, now, folder):
+    return asyncio.run(ingest_targets(engine, now, [str(folder)], settings=load_config(CONFIG, environ={})))
+
+
+def test_a_feed_that_fails_to_store_costs_only_itself_when_feeds_are_committed_together(tmp_path, engine, clock, monkeypatch):
+    folder = _folder(tmp_path, 7)
+    real = polling.store_entries
+
+    def failing(session, now, *, source, **kwargs):
+        if source.name.endswith("f03.xml"):
+            raise RuntimeError("disk on fire")
+        return real(session, now, source=source, **kwargs)
+
+    monkeypatch.setattr(polling, "store_entries", failing)
+    monkeypatch.setattr(ingest_module, "BATCH_FEEDS", 5)     # f03 fails inside the first batch of five
+    report = _ingest(engine, clock.now(), folder)
+    assert (report.items, report.new_items) == (6, 6)
+    with Session(engine) as session:
+        stored = {session.get(Source, i.source_id).name.rsplit("/", 1)[-1] for i in session.scalars(select(Item))}
+        assert stored == {f"f{n:02d}.xml" for n in range(7)} - {"f03.xml"}
+        bad = session.scalars(select(Source).where(Source.name.endswith("f03.xml"))).one()
+        assert bad.last_status == "internal_error" and "disk on fire" in bad.last_error
+
+
+def test_feeds_are_committed_together_and_a_retriever_bug_keeps_the_feeds_stored_before_it(tmp_path, engine, clock, monkeypatch):
+    folder = _folder(tmp_path, 6)
+    commits = []
+    event.listen(engine, "commit", lambda conn: commits.append(1))
+    real = file_source.retrieve
+
+    async def buggy(source, **kwargs):
+        if source.name.endswith("f04.xml"):
+            raise KeyError("a bug")
+        return await real(source, **kwargs)
+
+    monkeypatch.setattr(file_source, "retrieve", buggy)
+    with pytest.raises(KeyError):
+        _ingest(engine, clock.now(), folder)
+    assert len(commits) <= 2         # the source rows, then one batch (not one commit per feed)
+    with Session(engine) as session:
+        assert len(session.scalars(select(Item)).all()) == 4
+
+
+def test_the_statistics_of_events_grown_by_several_feeds_of_a_batch_count_every_item(tmp_path, engine, clock):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    story = "太原市小店区明日停水十二小时，居民提前储水"
+    for n, site in enumerate(["新浪", "网易", "搜狐"]):
+        (folder / f"f{n}.xml").write_bytes(FakeFeed(site).item(n, title=f"{story} - {site}", guid=f"{site}-1").rss())
+    report = _ingest(engine, clock.now(), folder)
+    assert report.new_items == 3 and len(report.events) == 1
+    with Session(engine) as session:
+        event = session.scalars(select(Event)).one()
+        assert (event.item_count, event.source_count, event.needs_judgement) == (3, 3, True)

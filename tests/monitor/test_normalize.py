@@ -5,7 +5,8 @@ import pytest
 from monitor.entries import RawEntry, normalise_entry
 from monitor.errors import RecordError
 from monitor.normalize import (
-    MAX_TEXT_CHARS, canonical_url, content_hash, fold, html_to_text, parse_published, title_key, to_simplified,
+    MAX_TEXT_CHARS, canonical_url, content_hash, fold, has_traditional, html_to_text, parse_published,
+    simplify_and_fold, title_key, to_simplified,
 )
 
 NOW = datetime(2026, 11, 20, 5, 0, tzinfo=timezone.utc)
@@ -30,6 +31,14 @@ def test_it_folds_traditional_to_simplified_and_leaves_simplified_untouched():
     assert to_simplified(text) is text
     assert fold("ＡＢＣ停水") == "abc停水"
 
+
+
+@pytest.mark.parametrize("text", ["", "ABC Def", "太谷区停水", "太谷區停水，居民無法用水", "ＡＢＣ停水", "後天干活", "𠀀字與𠀁", "Ｘ區"])
+@pytest.mark.parametrize("phrases", [False, True])
+def test_simplify_and_fold_answers_as_the_three_functions_apart(text, phrases):
+    original = text if has_traditional(text) else None
+    simplified = to_simplified(text, phrases=phrases)
+    assert simplify_and_fold(text, phrases=phrases) == (original, simplified, fold(simplified))
 
 @pytest.mark.parametrize("raw, expected", [
     pytest.param("2026-11-20 08:30", datetime(2026, 11, 20, 0, 30, tzinfo=timezone.utc), id="naive-is-beijing"),
@@ -61,6 +70,8 @@ def test_it_drops_epoch_zero_times():
 
 def test_unparseable_times_are_none():
     assert parse_published("yesterday-ish", None, now=NOW) == (None, None)
+    assert parse_published("Fri, 20 Nov 2026 08:00:00 +2500", None, now=NOW) == (None, None)    # no such zone
+    assert parse_published("Fri, 20 Nov 2026 08:00:00 +2500", None, now=NOW) == (None, None)    # nor remembered
 
 
 @pytest.mark.parametrize("url, expected", [

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from monitor.config import SchemeConfig
@@ -93,3 +95,16 @@ def test_a_bad_expression_in_config_is_a_validation_error_naming_the_scheme():
 
 def test_an_empty_matcher_matches_nothing():
     assert Matcher([]).match(fold("太谷停水")) == []
+
+
+def test_the_compiled_matcher_agrees_with_the_expression_tree_on_every_combination_of_words():
+    expressions = ["(甲|乙)+(丙|丁)-戊", "甲 乙|丙-丁", "((甲|乙)-丙)|(丁+戊)", "甲-(乙|丙)", "(甲|(乙+丙))+丁-(戊|甲乙)", "甲"]
+    schemes = [build_scheme(name=str(i), expression=e) for i, e in enumerate(expressions)]
+    schemes.append(build_scheme(name="lists", regions=["甲", "乙"], subjects=["丙"], exclusions=["丁", "戊"]))
+    matcher = Matcher(schemes)
+    words = ["甲", "乙", "丙", "丁", "戊"]
+    for n in range(len(words) + 1):
+        for chosen in itertools.combinations(words, n):
+            text = "，".join(chosen)
+            expected = [s.name for s in schemes if s.tree.evaluate(matcher.words_in(text))]
+            assert matcher.match(text) == expected, chosen
