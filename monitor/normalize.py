@@ -27,10 +27,10 @@ import time as _time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .charfold import CharFinder, fullwidth_ascii, ts_characters
 from .timestamps import SHANGHAI, UTC
 
 __all__ = [
@@ -78,51 +78,17 @@ def html_to_text(markup: str | None, *, limit: int = MAX_TEXT_CHARS) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[int, str], frozenset[str], "_Finder", "_Finder"]:
+def _tables() -> tuple[dict[int, str], frozenset[str], CharFinder, CharFinder]:
     """Return (translate table, Traditional-only characters, a finder of one, a finder of any
-    character the table changes) from OpenCC's character dictionary."""
-    import opencc
-
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    table: dict[int, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and len(parts[0]) == 1 and parts[1] != parts[0]:
-            table[ord(parts[0])] = parts[1]
-    simplified = {v for v in table.values()}
+    character the table changes) from OpenCC's character dictionary (monitor.charfold)."""
+    ts = ts_characters()
+    simplified = set(ts.values())
     # A character that is also a Simplified form (e.g. 干, 后) is not evidence of Traditional text.
-    traditional_only = frozenset(chr(k) for k in table if chr(k) not in simplified)
+    traditional_only = frozenset(chr(k) for k in ts if chr(k) not in simplified)
     # Full-width Latin letters and digits fold to ASCII for matching (not punctuation: "，" is in
     # every Chinese sentence and would send every text through the slow translate).
-    for first, last in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)):
-        for code in range(first, last + 1):
-            table.setdefault(code, chr(code - 0xFEE0))
-    return table, traditional_only, _Finder(traditional_only), _Finder(chr(c) for c in table)
-
-
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
-
-
-class _Finder:
-    """Tell whether a text holds any of a set of characters, fast.
-
-    Why a regex class of the BMP characters: it scans in C at a few ns per
-    character, while `frozenset.isdisjoint(text)` and `str.translate(dict)`
-    cost ~0.1-0.3 µs per character, too much for every mainland item. Only BMP
-    characters go into the class: one astral character makes `re` fall back
-    from its bitmap to a linear list of ranges (~100x slower); the astral ones
-    are checked with a set, and only when the text has any.
-    """
-
-    def __init__(self, chars):
-        chars = set(chars)
-        self._bmp = re.compile("[" + "".join(re.escape(c) for c in sorted(chars) if ord(c) <= 0xFFFF) + "]")
-        self._astral = frozenset(c for c in chars if ord(c) > 0xFFFF)
-
-    def search(self, text: str) -> bool:
-        if self._bmp.search(text) is not None:
-            return True
-        return bool(self._astral) and _ASTRAL.search(text) is not None and not self._astral.isdisjoint(text)
+    table = {**fullwidth_ascii(), **ts}
+    return table, traditional_only, CharFinder(traditional_only), CharFinder(chr(c) for c in table)
 
 
 @lru_cache(maxsize=1)
