@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.ingest                      # everything (a few minutes)
     .venv/bin/python -m bench.ingest --skip-poll          # ingest and naive baseline only
     .venv/bin/python -m bench.ingest --poll-only 5000     # the polling cycle alone (run as a child by default)
+    .venv/bin/python -m bench.ingest --skip-poll --skip-naive --dump tables.txt   # and write every table
 
 Part 1, ingest: the bench writes 200 RSS files x 50 realistic Chinese items
 (Shanxi places, 民生 topics, HTML bodies, reposts across sites with another
@@ -11,7 +12,8 @@ normalise, match schemes, dedupe, merge into events, persist: what `yuqing
 ingest` runs) and, separately, `yuqing.pipeline.after_ingest` (judgement,
 incident merging, case opening and upgrades) on a fresh SQLite database, all in
 this one process, and prints the end-to-end rate of both. One-time loads (the
-judge's automata, SnowNLP's model) are printed apart and not charged to the rate.
+directory, the judge's automata, SnowNLP's model) come first, as the daemon loads
+them at start (`Runtime.warm_up`), and are printed apart, not charged to the rate.
 
 Part 2, naive baseline in the same process: feedparser, then SnowNLP
 sentiment per item, then one SQLModel insert and commit per item, over the
@@ -208,6 +210,27 @@ def bench_ingest(folder: Path, workdir: Path, total: int) -> dict:
             "after_cpu": after_cpu, "after": after, "assess_cpu": assess_cpu[0], "load_cpu": load_cpu}
 
 
+def dump_tables(database: Path, out: Path) -> None:
+    """Write every row of every table, in rowid order, to `out`: two versions that decide alike write the same file.
+
+    Left out: the migrations' table and `source`, whose rows hold this run's temporary paths and poll jitter.
+    """
+    import sqlite3
+
+    con = sqlite3.connect(database)
+    try:
+        with out.open("w", encoding="utf-8") as f:
+            for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+                if name.startswith("alembic") or name == "source":
+                    continue
+                cursor = con.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+                f.write(f"## {name} {[c[0] for c in cursor.description]}\n")
+                for row in cursor:
+                    f.write(repr(row) + "\n")
+    finally:
+        con.close()
+
+
 def bench_naive(folder: Path, workdir: Path, feeds: int) -> dict:
     """feedparser, then SnowNLP sentiment per item, then one SQLModel insert and commit per item."""
     import feedparser
@@ -329,6 +352,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-poll", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--poll-only", type=int, metavar="FEEDS", help=argparse.SUPPRESS)
+    parser.add_argument("--dump", metavar="FILE", help="write every table after the run (to compare two versions' decisions)")
     args = parser.parse_args(argv)
 
     if args.poll_only:
@@ -343,6 +367,8 @@ def main(argv=None) -> int:
         total = write_feeds(folder, feeds=args.feeds, items=args.items)
         print(f"wrote {args.feeds} feeds x {args.items} items = {total} items")
         ours = bench_ingest(folder, workdir, total)
+        if args.dump:
+            dump_tables(workdir / "ours.db", Path(args.dump))
         # Rates per CPU second are the "one core" figures: on a shared machine wall time also
         # counts the time other processes held the core (both are printed).
         rate = ours["items"] / ours["ingest_cpu"]
