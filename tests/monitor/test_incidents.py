@@ -131,6 +131,15 @@ def _event(session, source, texts, *, at):
     return event
 
 
+def _mine_reports(session):
+    """Return a push source and two events from it: the mine explosion at 10 dead, then at 13, 3 h apart."""
+    source = Source(name="临汾新闻网", kind="push", created_at=NOW)
+    session.add(source)
+    session.commit()
+    first = _event(session, source, [MINE_10], at=NOW - timedelta(hours=3))
+    return source, first, _event(session, source, [MINE_13], at=NOW)
+
+
 def test_merging_moves_the_items_recounts_the_target_and_flags_it_for_judgement(session, judge):
     one = Source(name="临汾新闻网", kind="push", created_at=NOW)
     two = Source(name="山西新闻网", kind="push", created_at=NOW)
@@ -157,22 +166,14 @@ def test_merging_moves_the_items_recounts_the_target_and_flags_it_for_judgement(
 
 
 def test_an_event_with_a_case_is_never_merged(session, judge):
-    source = Source(name="临汾新闻网", kind="push", created_at=NOW)
-    session.add(source)
-    session.commit()
-    first = _event(session, source, [MINE_10], at=NOW - timedelta(hours=3))
-    later = _event(session, source, [MINE_13], at=NOW)
+    source, first, later = _mine_reports(session)
     judged = judge_pending_events(session, NOW, judge, limit=10)
     assert merge_incidents(session, NOW, judged, window=WINDOW, with_cases={later.id}) == judged
     assert session.get(Event, later.id).merged_into_id is None and first.id < later.id
 
 
 def test_items_that_join_a_merged_event_later_are_forwarded_to_its_target(session, judge):
-    source = Source(name="临汾新闻网", kind="push", created_at=NOW)
-    session.add(source)
-    session.commit()
-    first = _event(session, source, [MINE_10], at=NOW - timedelta(hours=3))
-    later = _event(session, source, [MINE_13], at=NOW)
+    source, first, later = _mine_reports(session)
     merge_incidents(session, NOW, judge_pending_events(session, NOW, judge, limit=10), window=WINDOW, with_cases=set())
     session.commit()
     # A repost still indexed under the merged event joins it, and the event is flagged again.
