@@ -94,6 +94,13 @@ class Daemon:
             )
         logger.info("scheduled %d jobs", len(self.scheduler.get_jobs()))
 
+    def _warm_up(self) -> None:
+        """Load the directory and the judgement rules before the jobs need them (Runtime.warm_up)."""
+        try:
+            self.runtime.warm_up()
+        except Exception:  # noqa: BLE001 - the jobs load them on first use and log the failure there
+            logger.exception("loading the directory or the judgement rules failed")
+
     # -- signals ----------------------------------------------------------
     def request_stop(self, signame: str) -> None:
         if not self.stop_event.is_set():
@@ -113,10 +120,7 @@ class Daemon:
         if (old.database_url(), old.web.host, old.web.port) != (config.database_url(), config.web.host, config.web.port):
             logger.warning("storage and web address changes take effect at the next restart")
         self.runtime.replace_config(config)
-        try:
-            self.runtime.warm_up()
-        except Exception:  # noqa: BLE001 - the jobs rebuild on first use and log the failure there
-            logger.exception("loading the directory or the judgement rules of the new config failed")
+        self._warm_up()
         if self.scheduler is not None:
             self._schedule()
         self.runtime.metrics.reloads.labels("ok").inc()
@@ -139,10 +143,7 @@ class Daemon:
             logger.error("the database %s is not reachable: %s", url, reason)
             return 1
         runtime.health.database = True
-        try:
-            runtime.warm_up()
-        except Exception:  # noqa: BLE001 - the jobs load them on first use and log the failure there
-            logger.exception("loading the directory or the judgement rules failed")
+        self._warm_up()
 
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._schedule()
