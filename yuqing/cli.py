@@ -15,7 +15,7 @@ import sys
 __all__ = ["main", "COMMANDS"]
 
 COMMANDS = [
-    "run", "check_config", "db", "classify", "evaluate", "ingest", "demo", "drill", "user", "report", "send_test_alert",
+    "run", "check_config", "db", "classify", "evaluate", "train", "ingest", "demo", "drill", "user", "report", "send_test_alert",
 ]
 
 

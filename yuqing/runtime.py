@@ -81,7 +81,7 @@ class Runtime:
         """Return the judgement rules (lexicons, gazetteer), loaded on first use, reloaded with the config."""
         if self._judge is None:
             self._judge = Judge.from_config(self.config.judgement, self.config.directory.jurisdiction,
-                                            base_dir=self.config.base_dir)
+                                            base_dir=self.config.base_dir, state_dir=self.config.state_path())
         return self._judge
 
     def warm_up(self) -> None:

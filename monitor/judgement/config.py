@@ -31,6 +31,10 @@ class JudgementConfig(Frozen):
     severity: dict[str, dict[str, Any]] = {}
     sentiment: Literal["borderline", "never", "always"] = "borderline"
     classifier: str = Field(default="rules-v1", min_length=1, max_length=100)
+    # The learned model: "" = the shipped data/model.json, "none" = rules only, else a path (yuqing train --out).
+    model: str = Field(default="", max_length=1000)
+    # The 待研判 band [low, high) of the model's probability; empty = the band stored in the model file.
+    review_band: list[float] = Field(default=[], max_length=2)
 
 
 def judgement_problems(config: JudgementConfig, base_dir: str | Path = ".") -> list[tuple[tuple, str]]:

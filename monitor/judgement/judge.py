@@ -28,6 +28,7 @@ from ..assessment import CRITERIA, Assessment, ItemInput
 from .config import JudgementConfig
 from .gazetteer import DATA_DIR, Gazetteer
 from .lexicon import Hits, Lexicon, load_documents
+from .model import DEPLOYMENT_MODEL, SHIPPED_MODEL, ModelVerdict, TextModel, model_text
 from .sentiment import lexicon_score, snownlp_score
 from .numerals import parse_number
 from .scan import LineScanner
@@ -68,6 +69,14 @@ def _dept_sector(word: str) -> str | None:
 _DRAFTING = re.compile(r".{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
 
 
+class _Decision(NamedTuple):
+    outcome: str                    # priority | review | none
+    criteria: tuple[str, ...]       # the criteria of a priority (empty otherwise)
+    likely: tuple[str, ...]         # the criteria a priority or review item most likely meets
+    confidence: float | None        # how sure the judge is of `outcome` (None: rules only)
+    notes: tuple[str, ...]          # Chinese rationale lines of the decision
+
+
 class _Scored(NamedTuple):
     name: str
     score: float
@@ -80,8 +89,14 @@ class Judge:
     """The rules, lexicons and gazetteer of the judgement, loaded once (thread-safe to share)."""
 
     def __init__(self, *, lexicon: Lexicon, gazetteer: Gazetteer, severity: SeverityRules,
-                 sentiment_mode: str = "borderline", classifier: str = "rules-v1"):
+                 sentiment_mode: str = "borderline", classifier: str = "rules-v1",
+                 model: TextModel | None = None, review_band: tuple[float, float] | None = None):
         self.lexicon = lexicon
+        self.model = model
+        # The 待研判 band: a model probability in [low, high) makes a review item, at or above high a priority.
+        self.review_band = tuple(review_band) if review_band else (model.band if model is not None else (0.5, 0.5))
+        if model is not None:
+            classifier = f"{classifier}+{model.version}"
         self.gazetteer = gazetteer
         self.severity = severity
         self.sentiment_mode = sentiment_mode
@@ -96,13 +111,30 @@ class Judge:
                             for name, c in lexicon.criteria.items()}
 
     @classmethod
-    def from_config(cls, config: JudgementConfig | None, jurisdiction: str | None, *, base_dir: str | Path = ".") -> "Judge":
-        """Return a Judge from the `[judgement]` config (None: shipped defaults) and the directory's jurisdiction."""
+    def from_config(cls, config: JudgementConfig | None, jurisdiction: str | None, *, base_dir: str | Path = ".",
+                    state_dir: str | Path | None = None) -> "Judge":
+        """Return a Judge from the `[judgement]` config (None: shipped defaults) and the directory's jurisdiction.
+
+        The model: `[judgement] model` when it names a file ("none": the rules alone); otherwise the
+        deployment's retrained model in `state_dir` (DEPLOYMENT_MODEL, installed by `yuqing train
+        --with-decisions`) when there is one, else the model the package ships.
+        """
         config = config or JudgementConfig()
         base = Path(base_dir)
         extra = tuple(base / p for p in config.lexicons)
         doc = load_documents(("lexicon.toml", "sectors.toml", "sentiment.toml"), DATA_DIR, extra)
+        model = None
+        if config.model and config.model != "none":
+            model = TextModel.load(base / config.model)
+        elif not config.model:
+            own = Path(state_dir) / DEPLOYMENT_MODEL if state_dir is not None else None
+            if own is not None and own.is_file():
+                model = TextModel.load(own)
+            elif SHIPPED_MODEL.is_file():
+                model = TextModel.load(SHIPPED_MODEL)
         return cls(
+            model=model,
+            review_band=tuple(config.review_band) if config.review_band else None,
             lexicon=Lexicon(doc),
             gazetteer=Gazetteer(jurisdiction=jurisdiction, extra_files=tuple(base / p for p in config.places)),
             severity=SeverityRules.load(DATA_DIR / "severity.toml", config.severity),
@@ -135,35 +167,56 @@ class Judge:
             if note:
                 rationale.append(note)
         criteria = tuple(c for c in CRITERIA if c in scored and scored[c].fired)
-        priority = bool(criteria)
+        documents = tuple(dict.fromkeys(t for t in _DOC_TITLE.findall(text) if t.endswith(_POLICY_DOC_WORDS)))
+        # What the model reads (also what `yuqing train` learns from: extra["model_input"]).
+        dense = self._dense(scored, hits, figures, signal_points, sentiment, places, documents, text)
+        lead = model_text(text)
+        verdict = None
+        if self.model is not None:
+            verdict = self.model.predict(lead, dense)
+            if "emergency_disaster" in self._model_criteria(verdict, criteria, hits) and not figures.evidence:
+                figures = read_figures(text, needles=scanned.needles, find=find)
+        authority = self._authority(criteria, text, figures)
+        decision = self._decide(verdict, criteria, hits, authority)
+        criteria = decision.criteria
+        priority = decision.outcome == "priority"
         for c in criteria:
             crit = self.lexicon.criteria[c]
             s = scored[c]
-            rationale.append(f"符合“{crit.label}”（{crit.rule}）：命中“{'、'.join(s.terms[:8])}”，得分{s.score:g}≥{crit.threshold:g}{s.note}")
+            if s.fired:
+                rationale.append(f"符合“{crit.label}”（{crit.rule}）：命中“{'、'.join(s.terms[:8])}”，得分{s.score:g}≥{crit.threshold:g}{s.note}")
+            elif verdict is not None:
+                rationale.append(f"模型判断符合“{crit.label}”（{crit.rule}）：概率{verdict.criteria[c]:.2f}")
         if pi is not None and "public_interest" in criteria and signal_reasons:
             rationale.append("影响范围：" + "；".join(signal_reasons))
         for name, s in scored.items():
             if not s.fired and s.note.startswith("；排除"):
                 rationale.append(f"未计入“{self.lexicon.criteria[name].label}”{s.note}")
+        rationale.extend(decision.notes)
 
         severity = None
         especially = False
-        if priority:
-            severity = "general"
-            if "emergency_disaster" in criteria:
+        provisional = None
+        if decision.outcome != "none":
+            grade_of = "general"
+            if "emergency_disaster" in decision.likely:
                 grading = self.severity.grade(text, figures)
                 if grading.grade in ("特别重大", "重大"):
-                    severity = "major_emergency"
+                    grade_of = "major_emergency"
                 especially = grading.grade == "特别重大"
                 rationale.append(f"事件分级：{grading.grade}（{'；'.join(grading.reasons)}）；"
                                  + ("特别重大、重大突发事件：5小时内发布权威信息、24小时内举行新闻发布会（RULES.md S-1）"
-                                    if severity == "major_emergency" else "按其他政务舆情48小时内回应（RULES.md S-2）"))
+                                    if grade_of == "major_emergency" else "按其他政务舆情48小时内回应（RULES.md S-2）"))
             else:
                 rationale.append("非特别重大、重大突发事件：48小时内回应（RULES.md S-2）")
             heat_especially, why = self._especially_major(item, text, metrics)
             if heat_especially:
                 especially = True
                 rationale.append(f"特别重大的政务舆情（RULES.md S-3，主要负责同志牵头 A-8）：{why}")
+            if priority:
+                severity = grade_of
+            else:
+                provisional, especially = grade_of, False
         else:
             rationale.append("未达到需重点回应的政务舆情标准（国办发〔2016〕61号 二）")
 
@@ -178,7 +231,6 @@ class Judge:
         if sectors:
             rationale.append("涉及领域：" + "、".join(sectors))
 
-        documents = tuple(dict.fromkeys(t for t in _DOC_TITLE.findall(text) if t.endswith(_POLICY_DOC_WORDS)))
         named, drafting = self._bodies(text, places, find)
         superior = "superior_request" in criteria
         # The criteria test first: _NATIONAL has no literal first character and is the slowest search here.
@@ -187,6 +239,9 @@ class Judge:
             rationale.append("涉及国家层面政策（A-1）")
         return Assessment(
             priority=priority,
+            review=decision.outcome == "review",
+            confidence=decision.confidence,
+            provisional_severity=provisional,
             criteria=criteria,
             severity=severity,
             especially_major=especially,
@@ -205,8 +260,102 @@ class Judge:
                    "localities_inside": list(places.inside),
                    # The lexicon terms of the criteria that fired, by "criterion.group" (monitor.incidents).
                    "hits": {f"{c}.{g}": dict(found) for (c, g), found in hits.crit.items() if c in criteria and found},
-                   "place_surfaces": [surface for surface, _path in places.mentions]},
+                   "place_surfaces": [surface for surface, _path in places.mentions],
+                   "model_input": (lead, dense, authority is not None),
+                   "model": None if verdict is None else {
+                       "probability": round(verdict.probability, 4),
+                       "criteria": {c: round(v, 4) for c, v in verdict.criteria.items()},
+                       "phrases": list(verdict.phrases), "likely": list(decision.likely)}},
         )
+
+    # ------------------------------------------------------------------ rules and model together
+
+    def _dense(self, scored: dict, hits: Hits, figures, signal_points: int, sentiment: float, places,
+               documents: tuple, text: str) -> list[float]:
+        """Return the rules' findings in the order of model.DENSE_FEATURES."""
+        out = [1.0 if c in scored and scored[c].fired else 0.0 for c in CRITERIA]
+        for c in CRITERIA:
+            crit = self.lexicon.criteria.get(c)
+            out.append(min(2.0, scored[c].score / crit.threshold) if crit is not None and c in scored else 0.0)
+        negative_at = float(self.lexicon.signals.get("negative_sentiment", 0.25))
+        out += [
+            1.0 if hits.hard else 0.0,
+            1.0 if hits.suppress else 0.0,
+            1.0 if figures.deaths else 0.0,
+            1.0 if (figures.trapped or figures.missing) else 0.0,
+            1.0 if (figures.injured or figures.serious) else 0.0,
+            min(3.0, float(signal_points)),
+            1.0 if sentiment is not None and sentiment < negative_at else 0.0,
+            1.0 if not places.paths else 0.0,
+            1.0 if len(places.paths) > 1 else 0.0,
+            1.0 if places.paths and not any(places.inside) else 0.0,
+            1.0 if documents else 0.0,
+            1.0 if documents and _NATIONAL.search(text) else 0.0,
+        ]
+        return out
+
+    def _model_criteria(self, verdict: ModelVerdict, rule_criteria: tuple[str, ...], hits: Hits) -> tuple[str, ...]:
+        """Return the criteria the rules fired plus those the model finds likely, minus what the rules exclude.
+
+        A criterion whose hard exclusion fired (演练, 预案, 系谣言 for an emergency) is never added by the
+        model: the rules state those outright (drills and plans are not events).
+        """
+        likely = [c for c in CRITERIA if c in rule_criteria
+                  or (verdict.criteria[c] >= 0.5 and not hits.hard.get(c))]
+        if not likely:
+            allowed = [c for c in CRITERIA if not hits.hard.get(c)]
+            if allowed:
+                likely = [max(allowed, key=verdict.criteria.get)]
+        return tuple(likely)
+
+    def _authority(self, rule_criteria: tuple[str, ...], text: str, figures) -> str | None:
+        """Return why the rules alone make this a priority, or None when the model decides.
+
+        The rules state these outright: a graded 特别重大/重大 emergency (the national thresholds, S-1) and a
+        rumour to refer (P-2).
+        """
+        if "rumor" in rule_criteria:
+            return "谣言线索由规则认定，需回应并移交查处（国办发〔2016〕61号 二）"
+        if "emergency_disaster" in rule_criteria:
+            grading = self.severity.grade(text, figures)
+            if grading.grade in ("特别重大", "重大"):
+                return f"伤亡或规模达到{grading.grade}突发事件标准，由规则认定"
+        return None
+
+    def _decide(self, verdict: ModelVerdict | None, rule_criteria: tuple[str, ...], hits: Hits,
+                authority: str | None) -> _Decision:
+        """Return priority / review / none from the rules and, where they are not authoritative, the model.
+
+        With an `authority` (see `_authority`) the item is a priority whatever the model says. When the rules
+        found a criterion, the item is a priority if the model's calibrated probability p >= low, else 待研判.
+        Otherwise p decides: p >= high is a priority, low <= p < high is 待研判 (review), below low it is not a
+        priority. Without a model the rules decide alone.
+        """
+        if verdict is None:
+            return _Decision("priority" if rule_criteria else "none", rule_criteria, rule_criteria, None, ())
+        p = verdict.probability
+        low, high = self.review_band
+        likely = self._model_criteria(verdict, rule_criteria, hits)
+        phrases = "、".join(f"“{x}”" for x in verdict.phrases[:5])
+        because = f"（依据短语：{phrases}）" if phrases else ""
+        if authority:
+            return _Decision("priority", likely, likely, 1.0, (f"{authority}；模型概率{p:.2f}",))
+        if rule_criteria:
+            # The rules found a criterion: a priority unless the model finds it unlikely, then 待研判 (never dropped:
+            # a missed priority opinion is a clock that never starts).
+            if p >= low:
+                return _Decision("priority", likely, likely, round(max(p, 1 - p), 4),
+                                 (f"规则与模型均认定：模型概率{p:.2f}{because}",))
+            return _Decision("review", (), likely, round(1 - p, 4),
+                             (f"待研判：规则命中，但模型概率仅{p:.2f}（低于{low:.2f}），请值班员确认是否属需重点回应的政务舆情",))
+        if p >= high:
+            return _Decision("priority", likely, likely, round(p, 4),
+                             (f"模型研判：属需重点回应的政务舆情，概率{p:.2f}{because}",))
+        if p >= low:
+            return _Decision("review", (), likely, round(p, 4),
+                             (f"待研判：模型概率{p:.2f}，介于{low:.2f}与{high:.2f}之间，"
+                              f"请值班员确认是否属需重点回应的政务舆情{because}",))
+        return _Decision("none", (), (), round(1 - p, 4), (f"模型研判：非重点舆情，概率{p:.2f}",))
 
     # ------------------------------------------------------------------ parts
 

@@ -79,7 +79,8 @@ def run(args) -> int:
     except ValueError:
         print(f"yuqing classify: --now is not ISO 8601: {args.now!r}", file=sys.stderr)
         return 2
-    judge = Judge.from_config(config.judgement, config.directory.jurisdiction, base_dir=config.base_dir)
+    judge = Judge.from_config(config.judgement, config.directory.jurisdiction, base_dir=config.base_dir,
+                              state_dir=config.state_path())
     directory = build_directory(config.directory)
     stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
     classify_lines(stdin, sys.stdout, judge=judge, directory=directory, clocks_config=config.clocks, now=now)
