@@ -135,11 +135,12 @@ def test_the_rationale_names_the_models_phrases_as_read_in_the_text(shipped):
 
 def test_choose_band_prefers_the_smallest_review_share_meeting_every_target():
     positives = [0.70 + 0.015 * i for i in range(20)] + [0.35]
-    negatives = [0.01 + 0.015 * i for i in range(19)] + [0.40]
-    probs, gold = positives + negatives, [True] * 21 + [False] * 20
-    (low, high), figures = choose_band(probs, gold, [False] * 41, [False] * 41)
-    assert 0.28 < low <= 0.35 and 0.40 < high <= 0.70
-    assert figures == {"recall": 1.0, "precision": 1.0, "review_share": round(2 / 41, 4)}
+    negatives = [0.01 + 0.015 * i for i in range(19)] + [0.40, 0.42, 0.45]
+    probs, gold = positives + negatives, [True] * 21 + [False] * 22
+    # Taking everything above 0.29 as priority would keep recall at 1.0 with no review, but precision 21/24.
+    (low, high), figures = choose_band(probs, gold, [False] * 43, [False] * 43)
+    assert 0.28 < low <= 0.35 and 0.45 < high <= 0.70
+    assert figures == {"recall": 1.0, "precision": 1.0, "review_share": round(4 / 43, 4)}
 
 
 def _grams(rec):
