@@ -163,8 +163,16 @@ def train(records: list[dict], dev: list[dict], rules: Judge, now: datetime, *, 
     vocab = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
     n_vocab = len(vocab)
 
+    # An officer's decision states priority and severity, not the criteria (responders.labels): such records
+    # train the priority head only.
+    known = [i for i, r in enumerate(records) if "decision" not in r]
+    Xk = X[known] if len(known) < len(records) else X
+
     def fit_all(C: float):
-        return [_fit_head(X, y, C, seed) for y in ys]
+        heads = [_fit_head(X, ys[0], C, seed)]
+        for y in ys[1:]:
+            heads.append(_fit_head(Xk, [y[i] for i in known] if Xk is not X else y, C, seed))
+        return heads
 
     chosen_C, heads = C_GRID[0], None
     if Xd is not None:

@@ -19,7 +19,7 @@ import hashlib
 import os
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.judgement import Judge
@@ -76,7 +76,8 @@ def retrain_with_decisions(corpus: Path, labels: list[dict], *, judgement: Judge
     train_split, dev_split = load_split(corpus, "train"), load_split(corpus, "dev")
     own = [r for r in labels if not r.get("drill")]
     own_train = [r for r in own if not held_out(r["id"])]
-    recent = [r for r in own if held_out(r["id"]) and r["decided_at"] >= now - timedelta(days=30)]
+    since = now - timedelta(days=30)
+    recent = [r for r in own if held_out(r["id"]) and datetime.fromisoformat(r["decided_at"]) >= since]
     rules = _rules_judge(judgement, jurisdiction, base_dir)
     result = train(train_split + own_train, dev_split, rules, EVAL_NOW, seed=seed)
     after = Judge(lexicon=rules.lexicon, gazetteer=rules.gazetteer, severity=rules.severity,
