@@ -27,12 +27,13 @@ mojibake. Order:
    replacement characters and a warning (one stray byte must not re-read the
    whole document in another charset).
 4. Chinese, declared or not: every byte pair of Big5 is also valid GB18030, so
-   "decodes" says nothing. Of GB18030, CP950 and Big5-HKSCS (and windows-1252
-   when nothing was declared), those that decode strictly are ranked by
-   plausibility (charset-normalizer's mess and coherence measures, restricted
-   to these candidates); a declared Chinese charset keeps its place unless its
-   text holds more private-use, replacement or control characters than the
-   detector's pick.
+   "decodes" says nothing. Of GB18030 and CP950 (Big5-HKSCS when CP950 fails),
+   those that decode strictly are ranked by plausibility (charset-normalizer's
+   mess and coherence measures, restricted to these candidates); a declared
+   Chinese charset keeps its place unless its text holds more private-use,
+   replacement or control characters than the detector's pick. Undeclared
+   text whose non-ASCII bytes stand alone (accents, not two-byte characters)
+   is windows-1252, the last single-byte resort too.
 5. Whatever text is kept, private-use, replacement and C1 control characters
    in it are counted and, if any, named in a warning on the source: garbled
    text is never stored silently.
@@ -163,17 +164,53 @@ def _decode(data: bytes, content_type: str | None) -> tuple[str, str | None, boo
     return text, "; ".join(w for w in (warning, garbled) if w) or None, False
 
 
+_HIGH = re.compile(rb"[\x80-\xff]")
+_HIGH_PAIR = re.compile(rb"[\x80-\xff]{2}")
+
+
+def _single_byte(data: bytes) -> bool:
+    """Return True when the non-ASCII bytes of `data` stand mostly alone, as accents in Latin text do.
+
+    Why: Chinese characters are two bytes of which the first is >= 0x81, in
+    runs (words); "café", "Müller" put one high byte between ASCII letters. A
+    few isolated bytes decode as GB18030 just as well, so "decodes" says nothing.
+    """
+    high = len(_HIGH.findall(data))
+    return high > 0 and len(_HIGH_PAIR.findall(data)) * 2 < high * 0.3
+
+
 def _guess(data: bytes, declared: str | None, *, latin: bool) -> tuple[str, str]:
-    """Return (codec, text) of the most plausible reading of non-UTF-8 `data` (module docstring, step 4)."""
-    candidates = ([declared] if declared else []) + [c for c in _CHINESE if c != declared] + (["cp1252"] if latin else [])
+    """Return (codec, text) of the most plausible reading of non-UTF-8 `data` (module docstring, step 4).
+
+    The Big5 family is read as CP950 (Big5 as Windows and most publishers write
+    it) unless that fails or Big5-HKSCS was declared. Undeclared text whose
+    high bytes stand alone is windows-1252; windows-1252 is also the last resort
+    when no Chinese reading decodes.
+    """
+    if latin and _single_byte(data):
+        try:
+            return "cp1252", data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    candidates = [declared] if declared else []
+    candidates += [c for c in ("gb18030", "cp950") if c != declared]
     decoded: dict[str, str] = {}
     for codec in candidates:
         try:
             decoded[codec] = data.decode(codec)
         except UnicodeDecodeError:
-            continue
+            if codec == "cp950" and "big5hkscs" != declared:
+                try:
+                    decoded["big5hkscs"] = data.decode("big5hkscs")
+                except UnicodeDecodeError:
+                    pass
+    if not decoded and latin:
+        try:
+            return "cp1252", data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
     if not decoded:
-        codec = declared or "gb18030"
+        codec = declared or ("cp1252" if latin else "gb18030")
         return codec, data.decode(codec, "replace")
     if len(decoded) == 1:
         return next(iter(decoded.items()))
@@ -247,17 +284,20 @@ def _parse_document(data: bytes, content_type: str | None, url: str | None) -> P
     return doc
 
 
-# &#128;-&#159; (and hex): references to C1 controls, which publishers write meaning windows-1252
-# (as HTML5 reads them): "&#150;" is "–", never U+0096.
-_C1_REF = re.compile(rb"&#(?:(1[2-5][0-9])|[xX]0*([89][0-9a-fA-F]));")
+# C1 controls, as references (&#128;-&#159;, hex too) or as characters (UTF-8 C2 80-C2 9F): publishers
+# mean windows-1252 by them (as HTML5 reads the references): "&#150;" is "–", never U+0096.
+_C1 = re.compile(rb"&#(?:(1[2-5][0-9])|[xX]0*([89][0-9a-fA-F]));|\xc2([\x80-\x9f])")
 
 
-def _c1_ref(m: re.Match) -> bytes:
-    code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
-    if not 128 <= code <= 159:
-        return m.group(0)
+def _c1(m: re.Match) -> bytes:
+    if m.group(3):
+        code = m.group(3)[0]
+    else:
+        code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+        if not 128 <= code <= 159:
+            return m.group(0)
     char = bytes([code]).decode("cp1252", "ignore")
-    return f"&#{ord(char)};".encode("ascii") if char else m.group(0)
+    return char.encode("utf-8") if char else m.group(0)
 
 
 def _parse_xml_feed(text: str, body: bytes | None = None, *, url: str | None = None) -> ParsedDocument:
@@ -267,8 +307,8 @@ def _parse_xml_feed(text: str, body: bytes | None = None, *, url: str | None = N
     declaration = _XML_DECL.match(body)
     if declaration and declaration.group(2).lower() != b"utf-8":
         body = _XML_DECL.sub(rb"\1utf-8\3", body, count=1)
-    if b"&#" in body:
-        body = _C1_REF.sub(_c1_ref, body)
+    if _C1.search(body):
+        body = _C1.sub(_c1, body)
     # Only a web address is a base for links (a file: URL makes no link a reader could open).
     base = url if url and url.startswith(("http://", "https://")) else None
     fast = parse_fast(body, base)

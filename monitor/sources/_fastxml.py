@@ -117,7 +117,8 @@ def _rss(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
                     permalink = child.get("isPermaLink", "true").lower() != "false"
                 elif tag == "link":
                     link_base = _base(item_base, child)
-            elif tag not in _RSS_IGNORED:
+            elif tag not in _RSS_IGNORED or len(child):
+                # feedparser reads the fields of elements nested anywhere (a <title> in a <category>'s <image>)
                 raise _Unsupported(f"item element {tag}")
         guid, link = fields.get("guid"), fields.get("link")
         if not link and guid and permalink and guid.startswith(("http://", "https://")):
@@ -132,6 +133,8 @@ def _rss(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
             author=fields.get("author") or fields.get(DC_CREATOR),
             site=site,
         ))
+    if not entries:
+        raise _Unsupported("no items (feedparser finds items where RSS 2.0 puts none)")
     return site, entries
 
 
@@ -179,4 +182,6 @@ def _atom(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
             author=name,
             site=site,
         ))
+    if not entries:
+        raise _Unsupported("no entries (feedparser finds entries where Atom puts none)")
     return site, entries
