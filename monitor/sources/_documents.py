@@ -156,9 +156,11 @@ def _decode(data: bytes, content_type: str | None) -> tuple[str, str | None, boo
             except UnicodeDecodeError:
                 text = data.decode(declared, "replace")
                 return text, f"undecodable bytes in the body (declared {declared_name}); replaced", False
-    codec, text = _guess(data, declared if declared in _CHINESE else None, latin=declared is None or declared == "utf-8")
+    codec, text, replaced = _guess(data, declared if declared in _CHINESE else None, latin=declared is None or declared == "utf-8")
     warning = None
-    if codec != declared:
+    if replaced:
+        warning = f"undecodable bytes in the body (declared {declared_name or 'nothing'}); read as {codec.upper()}, replaced"
+    elif codec != declared:
         warning = f"declared {declared_name or 'no encoding (UTF-8 by default)'} but the body is not; read as {codec.upper()}"
     garbled = _garbled_warning(text, codec)
     return text, "; ".join(w for w in (warning, garbled) if w) or None, False
@@ -179,17 +181,19 @@ def _single_byte(data: bytes) -> bool:
     return high > 0 and len(_HIGH_PAIR.findall(data)) * 2 < high * 0.3
 
 
-def _guess(data: bytes, declared: str | None, *, latin: bool) -> tuple[str, str]:
-    """Return (codec, text) of the most plausible reading of non-UTF-8 `data` (module docstring, step 4).
+def _guess(data: bytes, declared: str | None, *, latin: bool) -> tuple[str, str, bool]:
+    """Return (codec, text, whether bytes were replaced) of the most plausible reading of non-UTF-8 `data` (module docstring, step 4).
 
     The Big5 family is read as CP950 (Big5 as Windows and most publishers write
-    it) unless that fails or Big5-HKSCS was declared. Undeclared text whose
+    it) unless that fails or Big5-HKSCS was declared. A declared charset that
+    fails on a few bytes (at most 4, or one character in 100) is kept, with
+    replacement characters. Undeclared text whose
     high bytes stand alone is windows-1252; windows-1252 is also the last resort
     when no Chinese reading decodes.
     """
     if latin and _single_byte(data):
         try:
-            return "cp1252", data.decode("cp1252")
+            return "cp1252", data.decode("cp1252"), False
         except UnicodeDecodeError:
             pass
     candidates = [declared] if declared else []
@@ -204,21 +208,26 @@ def _guess(data: bytes, declared: str | None, *, latin: bool) -> tuple[str, str]
                     decoded["big5hkscs"] = data.decode("big5hkscs")
                 except UnicodeDecodeError:
                     pass
+    if declared and declared not in decoded:
+        # A few stray bytes in the declared charset: that charset with replacements, not another reading.
+        lenient = data.decode(declared, "replace")
+        if lenient.count("\ufffd") <= max(4, len(_HIGH.findall(data)) // 200):
+            return declared, lenient, True
     if not decoded and latin:
         try:
-            return "cp1252", data.decode("cp1252")
+            return "cp1252", data.decode("cp1252"), False
         except UnicodeDecodeError:
             pass
     if not decoded:
         codec = declared or ("cp1252" if latin else "gb18030")
-        return codec, data.decode(codec, "replace")
+        return codec, data.decode(codec, "replace"), True
     if len(decoded) == 1:
-        return next(iter(decoded.items()))
+        return (*next(iter(decoded.items())), False)
     best = from_bytes(data, cp_isolation=list(decoded), preemptive_behaviour=False).best()
     pick = best.encoding if best is not None and best.encoding in decoded else next(iter(decoded))
     if declared in decoded and garbled_count(decoded[declared]) <= garbled_count(decoded[pick]):
         pick = declared
-    return pick, decoded[pick]
+    return pick, decoded[pick], False
 
 
 def _garbled_warning(text: str, codec: str) -> str | None:
