@@ -187,3 +187,19 @@ def test_real_chinese_feeds_read_the_same_however_they_are_labelled(path, family
         garbled = sum(garbled_count(f"{i[1]} {i[2]}") for i in items if i[0] != "refused")
         assert garbled <= publisher_garbled, (variant, garbled, [w for w in doc.warnings])
         assert items == expected, (variant, next((a, b) for a, b in zip(items, expected) if a != b), doc.warnings)
+
+
+DECLARED = [p for group in ("CP932", "CP949", "TIS-620") for p in _fixtures(f"chardet/{group}")]
+
+
+@pytest.mark.parametrize("path", DECLARED, ids=[p.name for p in DECLARED])
+def test_real_feeds_in_a_declared_charset_are_read_in_its_superset_without_garbage(path):
+    data = path.read_bytes()
+    try:
+        doc = parse_document(data, url=FEED_URL)
+    except FeedError as e:
+        assert e.status == "not_a_feed" and not _reference(data, None).entries     # two are HTML pages
+        return
+    items = [i for i in _items(doc) if i[0] != "refused"]
+    assert items and doc.warnings == []
+    assert sum(garbled_count(f"{i[1]} {i[2]}") for i in items) == 0
