@@ -116,6 +116,8 @@ def _rss(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
                 if tag == "guid":
                     permalink = child.get("isPermaLink", "true").lower() != "false"
                 elif tag == "link":
+                    if any(name != XML_BASE for name in child.attrib):
+                        raise _Unsupported("link attributes")     # feedparser takes href/uri/url over the text
                     link_base = _base(item_base, child)
             elif tag not in _RSS_IGNORED or len(child):
                 # feedparser reads the fields of elements nested anywhere (a <title> in a <category>'s <image>)

@@ -121,7 +121,7 @@ def _check(path: Path, monkeypatch, problems: list[str]) -> None:
             problems.append(f"{name}: text empty, feedparser has {_fp_text(theirs, 'content', 'summary', 'description')[:60]!r}")
 
 
-@pytest.mark.parametrize("group", ["feedparser", "chardet"])
+@pytest.mark.parametrize("group", ["feedparser", "gofeed", "chardet"])
 def test_every_fixture_parses_alike_on_both_paths_and_loses_nothing_feedparser_finds(group, monkeypatch):
     fixtures = _fixtures(group)
     assert len(fixtures) > 40
