@@ -39,14 +39,17 @@ DC_DATE = DC + "date"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 SLASH = "{http://purl.org/rss/1.0/modules/slash/}"
 WFW = "{http://wellformedweb.org/CommentAPI/}"
+THREAD_TOTAL = "{http://purl.org/syndication/thread/1.0}total"
+MEDIA_THUMBNAIL = "{http://search.yahoo.com/mrss/}thumbnail"
 
 # Item children read into a field (each at most once, else feedparser decides which wins).
 _RSS_READ = {"title", "link", "guid", "pubDate", "description", "author", CONTENT, DC_CREATOR, DC_DATE}
 # Item children that feed no field we store (feedparser keeps them as tags, enclosures, comments...).
 _RSS_IGNORED = {"category", "comments", "enclosure", "source", DC + "subject", DC + "language", DC + "rights",
-                SLASH + "comments", WFW + "commentRss", WFW + "comment"}
+                SLASH + "comments", WFW + "commentRss", WFW + "comment", THREAD_TOTAL, MEDIA_THUMBNAIL}
 _ATOM_READ = {ATOM + n for n in ("id", "title", "content", "summary", "published", "updated", "author")}
-_ATOM_IGNORED = {ATOM + n for n in ("category", "rights", "contributor", "source", "link")}
+_ATOM_IGNORED = {ATOM + n for n in ("category", "rights", "contributor", "source", "link")} | {THREAD_TOTAL, MEDIA_THUMBNAIL}
+_CHILDLESS = {THREAD_TOTAL, MEDIA_THUMBNAIL}
 _TEXT_TYPES = (None, "text", "html", "text/plain", "text/html")
 
 
@@ -166,15 +169,19 @@ def _atom(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
                 if tag in found:
                     raise _Unsupported(f"{tag} twice in an entry")
                 found[tag] = child
-            elif tag not in _ATOM_IGNORED:
+            elif tag not in _ATOM_IGNORED or (tag in _CHILDLESS and len(child)):
                 raise _Unsupported(f"entry element {tag}")
         author = found.get(ATOM + "author")
         name = None
         if author is not None:
-            names = author.findall(ATOM + "name")
-            if len(names) > 1 or any(c.tag not in (ATOM + "name", ATOM + "email", ATOM + "uri") for c in author):
-                raise _Unsupported("unusual author")
-            name = _text(names[0]) if names else None
+            parts: dict[str, str | None] = {}
+            for c in author:
+                if c.tag not in (ATOM + "name", ATOM + "email", ATOM + "uri") or c.tag in parts:
+                    raise _Unsupported("unusual author")
+                parts[c.tag] = _text(c)
+            # As feedparser writes it: "name (email)".
+            name, email = (parts.get(ATOM + "name") or "").strip(), (parts.get(ATOM + "email") or "").strip()
+            name = f"{name} ({email})" if name and email else (name or email or None)
         entries.append(RawEntry(
             external_id=(_text(found.get(ATOM + "id")) or link or "").strip() or None,
             title=_atom_text(found.get(ATOM + "title")),

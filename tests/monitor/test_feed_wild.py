@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from monitor.entries import RawEntry, normalise_entry
 from monitor.errors import FeedError
-from monitor.ingest import ingest_targets
+from monitor.ingest import expand_targets, ingest_targets
 from monitor.models import Item, Source
 from monitor.normalize import parse_published
 from monitor.sources import parse_document
@@ -211,6 +211,21 @@ def test_the_fast_path_and_feedparser_store_equal_items_for_what_the_fast_path_r
     assert fast == slow and fast[0].text == "正文停水" and fast[0].author == "记者甲"
 
 
+def test_blogger_style_atom_takes_the_fast_path_and_equals_feedparser():
+    doc = (f'<feed xmlns="{ATOM}" xmlns:thr="http://purl.org/syndication/thread/1.0" xmlns:media="{MRSS}">'
+           '<title>博客</title><entry><id>tag:blog,1999:post-1</id><published>2026-11-20T08:00:00+08:00</published>'
+           '<category scheme="http://www.blogger.com/atom/ns#" term="生活"/><title type="text">停水的一天</title>'
+           '<content type="html">&lt;p&gt;今天小区停水。&lt;/p&gt;</content>'
+           '<link rel="replies" type="text/html" href="https://blog.example.org/1#comments"/>'
+           '<link rel="alternate" type="text/html" href="https://blog.example.org/2026/11/1.html"/>'
+           '<author><name>博主</name><email>noreply@example.org</email></author>'
+           '<media:thumbnail url="https://img.example.org/1.jpg" height="72" width="72"/><thr:total>3</thr:total></entry></feed>')
+    fast, slow = both(doc)
+    assert fast == slow
+    assert (fast[0].title, fast[0].text, fast[0].url, fast[0].author) == (
+        "停水的一天", "今天小区停水。", "https://blog.example.org/2026/11/1.html", "博主 (noreply@example.org)")    # as feedparser writes it
+
+
 # 5 -----------------------------------------------------------------------------------------------
 
 def test_items_after_the_channel_are_read():
@@ -320,6 +335,13 @@ def test_two_locations_sharing_their_first_200_characters_are_two_sources(tmp_pa
         assert len(session.scalars(select(Item)).all()) == 2
     again = _ingest(engine, [first, second])         # the same rows are found again
     assert again.new_items == 0 and again.items == 2
+
+
+def test_long_search_urls_sharing_their_first_200_characters_are_two_sources():
+    base = "https://search.example.org/s?q=" + "太原市停水" * 40
+    names = [name for name, _kind, _location in expand_targets([base + "&page=1", base + "&page=2"])]
+    assert len(set(names)) == 2 and all(len(n) <= 200 for n in names)
+    assert expand_targets(["https://news.example.org/rss.xml"])[0][0] == "ingest:https://news.example.org/rss.xml"
 
 
 # 12 ----------------------------------------------------------------------------------------------
