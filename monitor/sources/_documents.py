@@ -345,9 +345,14 @@ def _parse_xml_feed(text: str, body: bytes | None = None, *, url: str | None = N
         if get(e, "content"):
             content = e["content"][0].get("value")
         content = content or get(e, "summary") or get(e, "description")
-        url = _absolute(base, get(e, "link"))
+        link, entry_id = get(e, "link"), get(e, "id")
+        if get(e, "guidislink") and link == entry_id:
+            # The link is the guid (or Atom id): an address only when it is one, never resolved.
+            url = link if link and link.startswith(("http://", "https://")) else None
+        else:
+            url = _absolute(base, link)
         doc.entries.append(RawEntry(
-            external_id=get(e, "id") or url,
+            external_id=entry_id or url,
             title=get(e, "title"),
             content=content,
             url=url,

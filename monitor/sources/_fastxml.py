@@ -17,7 +17,9 @@ return None and the caller uses feedparser, so that what is stored never
 depends on which parser read the feed; the corpus test
 (tests/monitor/test_feed_corpus.py) holds the two paths to equal items.
 
-Links are resolved against `xml:base`, then the feed's own URL. Expat (Python
+A document with `xml:base` goes to feedparser, which resolves links and ids
+against it; links still relative are resolved against the feed's own URL
+(here and after feedparser alike). Expat (Python
 >= 3.11 ships 2.5+) refuses entity-expansion bombs, and ElementTree never
 fetches external entities.
 """
@@ -25,7 +27,7 @@ fetches external entities.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from ..entries import RawEntry
 
@@ -36,7 +38,6 @@ CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 DC = "{http://purl.org/dc/elements/1.1/}"
 DC_CREATOR = DC + "creator"
 DC_DATE = DC + "date"
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 SLASH = "{http://purl.org/rss/1.0/modules/slash/}"
 WFW = "{http://wellformedweb.org/CommentAPI/}"
 THREAD_TOTAL = "{http://purl.org/syndication/thread/1.0}total"
@@ -65,18 +66,18 @@ def _text(element) -> str | None:
     return element.text
 
 
-def _base(parent: str | None, element) -> str | None:
-    own = element.get(XML_BASE)
-    if own is None:
-        return parent
-    return urljoin(parent, own) if parent else own
+_ABSOLUTE = ("http://", "https://")
+# Atom link types feedparser takes as the entry's page (its html_types, with the short names).
+_PAGE_TYPES = (None, "text/html", "application/xhtml+xml", "html", "xhtml")
 
 
 def _resolve(base: str | None, link: str | None) -> str | None:
+    """Return `link` made absolute against `base`; ValueError (feedparser's path decides) for a broken URL."""
     if not link:
-        return link
+        return None
     link = link.strip()
-    if base and not link.startswith(("http://", "https://")):
+    urlsplit(link)      # raises ValueError on what no parser can resolve ("http://a[b/")
+    if base and not link.startswith(_ABSOLUTE):
         return urljoin(base, link)
     return link
 
@@ -86,6 +87,8 @@ def parse_fast(body: bytes, url: str | None = None) -> tuple[str | None, list[Ra
 
     `url` is the feed's own address, the base of relative links.
     """
+    if b"xml:base" in body:
+        return None     # feedparser resolves links and ids against xml:base; one resolver, one answer
     try:
         root = ET.fromstring(body)
         if root.tag == "rss":
@@ -102,14 +105,11 @@ def _rss(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
     if channel is None:
         raise _Unsupported("no channel")
     site = _text(channel.find("title"))
-    base = _base(_base(url, root), channel)
     entries = []
     # root.iter, not channel.iter: real feeds put their items after </channel> (feedparser reads them too).
     for item in root.iter("item"):
         fields: dict[str, str | None] = {}
-        permalink = True
-        item_base = _base(base, item)
-        link_base = item_base
+        guid_is_link = False
         for child in item:
             tag = child.tag
             if tag in _RSS_READ:
@@ -117,20 +117,22 @@ def _rss(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
                     raise _Unsupported(f"{tag} twice in an item")
                 fields[tag] = _text(child)
                 if tag == "guid":
-                    permalink = child.get("isPermaLink", "true").lower() != "false"
-                elif tag == "link":
-                    if any(name != XML_BASE for name in child.attrib):
-                        raise _Unsupported("link attributes")     # feedparser takes href/uri/url over the text
-                    link_base = _base(item_base, child)
+                    # feedparser: a permalink guid is the link unless a <link> came before it.
+                    guid_is_link = child.get("isPermaLink", "true") == "true" and "link" not in fields
+                elif tag == "link" and child.attrib:
+                    raise _Unsupported("link attributes")     # feedparser takes href/uri/url over the text
             elif tag not in _RSS_IGNORED or len(child):
                 # feedparser reads the fields of elements nested anywhere (a <title> in a <category>'s <image>)
                 raise _Unsupported(f"item element {tag}")
-        guid, link = fields.get("guid"), fields.get("link")
-        if not link and guid and permalink and guid.startswith(("http://", "https://")):
-            link = guid
-        link = _resolve(link_base, link) or None
+        guid = (fields.get("guid") or "").strip() or None
+        link = fields.get("link")
+        if guid_is_link and (not link or link.strip() == guid):
+            link = guid if guid and guid.startswith(_ABSOLUTE) else None
+            _resolve(None, link)
+        else:
+            link = _resolve(url, link)
         entries.append(RawEntry(
-            external_id=(guid or link or "").strip() or None,
+            external_id=guid or link,
             title=fields.get("title"),
             content=fields.get(CONTENT) or fields.get("description"),
             url=link,
@@ -153,18 +155,20 @@ def _atom_text(element) -> str | None:
 
 def _atom(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
     site = _atom_text(root.find(ATOM + "title"))
-    base = _base(url, root)
     entries = []
     for entry in root.iter(ATOM + "entry"):
-        entry_base = _base(base, entry)
         link = None
         found: dict[str, object] = {}
         # Direct children only: the links of a nested <source> are the origin blog's, not the entry's.
         for child in entry:
             tag = child.tag
             if tag == ATOM + "link":
-                if link is None and child.get("rel", "alternate") == "alternate" and child.get("href"):
-                    link = _resolve(_base(entry_base, child), child.get("href"))
+                href = child.get("href")
+                if href is None:
+                    raise _Unsupported("a link without href")
+                # As feedparser: the last alternate link to a page.
+                if child.get("rel", "alternate") == "alternate" and child.get("type") in _PAGE_TYPES:
+                    link = _resolve(url, href)
             elif tag in _ATOM_READ:
                 if tag in found:
                     raise _Unsupported(f"{tag} twice in an entry")
@@ -182,8 +186,11 @@ def _atom(root, url: str | None) -> tuple[str | None, list[RawEntry]]:
             # As feedparser writes it: "name (email)".
             name, email = (parts.get(ATOM + "name") or "").strip(), (parts.get(ATOM + "email") or "").strip()
             name = f"{name} ({email})" if name and email else (name or email or None)
+        entry_id = (_text(found.get(ATOM + "id")) or "").strip() or None
+        if link is None and entry_id and entry_id.startswith(_ABSOLUTE):
+            link = _resolve(None, entry_id)     # feedparser: an id is the link of an entry without one
         entries.append(RawEntry(
-            external_id=(_text(found.get(ATOM + "id")) or link or "").strip() or None,
+            external_id=entry_id or link,
             title=_atom_text(found.get(ATOM + "title")),
             content=_atom_text(found.get(ATOM + "content")) or _atom_text(found.get(ATOM + "summary")),
             url=link,

@@ -65,9 +65,10 @@ def _parse(data: bytes, content_type: str | None, *, fast: bool, monkeypatch) ->
 
 def _items(doc) -> list[tuple]:
     out = []
-    for item in normalise_entries(doc.entries, now=NOW):
+    for raw, item in zip(doc.entries, normalise_entries(doc.entries, now=NOW)):
         if isinstance(item, Exception):
-            out.append(("refused", str(item)))
+            # Refused (no title, no text): what else the entry held must still be equal.
+            out.append(("refused", str(item)) + tuple(v or None for v in (raw.external_id, raw.url, raw.author, raw.published)))
         else:
             out.append((item.external_id, item.title, item.text, item.url, item.published_at, item.author, item.site))
     return out

@@ -253,14 +253,18 @@ def test_relative_links_are_resolved_against_xml_base_first():
     doc = (f'<feed xmlns="{ATOM}" xml:base="https://blog.example.org/zh/"><title>博客</title>'
            '<entry><id>x1</id><title>第一篇</title><link href="posts/1.html"/></entry>'
            '<entry xml:base="/other/"><id>x2</id><title>第二篇</title><link href="2.html"/></entry></feed>')
-    for items in both(doc, url=URL):
-        assert [i.url for i in items] == ["https://blog.example.org/zh/posts/1.html", "https://blog.example.org/other/2.html"]
+    items = via_feedparser(doc, url=URL)        # one resolver of xml:base: feedparser's
+    assert [i.url for i in items] == ["https://blog.example.org/zh/posts/1.html", "https://blog.example.org/other/2.html"]
+    relative = doc.replace(' xml:base="https://blog.example.org/zh/"', ' xml:base="zh/"')
+    assert via_feedparser(relative, url=URL)[0].url == "https://news.example.org/feeds/zh/posts/1.html"
 
 
 def test_guids_are_kept_as_written_when_links_are_resolved():
-    doc = rss("<item><guid>item-1</guid><title>标题</title><link>/a/1.html</link></item>")
+    doc = rss("<item><guid>item-1</guid><title>标题</title><link>/a/1.html</link></item>"
+              "<item><guid>abc123</guid><title>没有链接</title></item>")
     for items in both(doc, url=URL):
-        assert items[0].external_id == "item-1"
+        assert [i.external_id for i in items] == ["item-1", "abc123"]
+        assert [i.url for i in items] == ["https://news.example.org/a/1.html", None]     # a guid is no relative link
 
 
 # 7 -----------------------------------------------------------------------------------------------
