@@ -10,8 +10,9 @@
   whatever goes wrong with one document stays with that document.
 
 Well-formed RSS 2.0 and Atom take a fast path (`_fastxml`); feedparser reads
-everything else (broken XML, RSS 0.9x/1.0, unusual markup). Relative links
-are resolved against `xml:base`, then `url` (the feed's own address).
+everything else (broken XML, RSS 0.9x/1.0, unusual markup, `xml:base`).
+Relative links are resolved against `xml:base`, then `url` (the feed's own
+address).
 
 Encodings are settled before feedparser sees the bytes, because feedparser's
 fallback for a wrong declaration is windows-1252, which turns GBK Chinese into
@@ -133,6 +134,7 @@ def _decode(data: bytes, content_type: str | None) -> tuple[str, str | None, boo
     http = _CHARSET.search(content_type or "")
     m = _XML_DECL.match(data[:300])
     declared_name = (http.group(1) if http else None) or (m.group(2).decode("ascii") if m else None)
+    declared = _codec(declared_name)
     sniffed = _sniff_unicode(data)
     if sniffed is not None:
         codec, skip = sniffed
@@ -140,13 +142,11 @@ def _decode(data: bytes, content_type: str | None) -> tuple[str, str | None, boo
         return text, _garbled_warning(text, codec), False
     try:
         text = data.decode("utf-8")
-        declared = _codec(declared_name)
         if declared not in (None, "utf-8") and not data.isascii():
             return text, f"declared {declared_name} but the body is UTF-8; read as UTF-8", True
         return text, None, True
     except UnicodeDecodeError:
         pass
-    declared = _codec(declared_name)
     if declared and declared != "utf-8" and declared not in _CHINESE:
         if declared.startswith(("utf-16", "utf-32")):
             declared = None     # a UTF-16 label on bytes without its shape: a wrong label, guessed below
@@ -182,14 +182,14 @@ def _single_byte(data: bytes) -> bool:
 
 
 def _guess(data: bytes, declared: str | None, *, latin: bool) -> tuple[str, str, bool]:
-    """Return (codec, text, whether bytes were replaced) of the most plausible reading of non-UTF-8 `data` (module docstring, step 4).
+    """Return (codec, text, whether bytes were replaced): the most plausible reading of non-UTF-8 `data`.
 
-    The Big5 family is read as CP950 (Big5 as Windows and most publishers write
-    it) unless that fails or Big5-HKSCS was declared. A declared charset that
-    fails on a few bytes (at most 4, or one character in 100) is kept, with
-    replacement characters. Undeclared text whose
-    high bytes stand alone is windows-1252; windows-1252 is also the last resort
-    when no Chinese reading decodes.
+    See the module docstring, step 4. The Big5 family is read as CP950 (Big5
+    as Windows and most publishers write it) unless that fails or Big5-HKSCS
+    was declared. A declared charset that fails on a few bytes (at most 4, or
+    one character in 100) is kept, with replacement characters. Undeclared
+    text whose high bytes stand alone is windows-1252; windows-1252 is also
+    the last resort when no Chinese reading decodes.
     """
     if latin and _single_byte(data):
         try:
@@ -348,14 +348,14 @@ def _parse_xml_feed(text: str, body: bytes | None = None, *, url: str | None = N
         link, entry_id = get(e, "link"), get(e, "id")
         if get(e, "guidislink") and link == entry_id:
             # The link is the guid (or Atom id): an address only when it is one, never resolved.
-            url = link if link and link.startswith(("http://", "https://")) else None
+            page = link if link and link.startswith(("http://", "https://")) else None
         else:
-            url = _absolute(base, link)
+            page = _absolute(base, link)
         doc.entries.append(RawEntry(
-            external_id=entry_id or url,
+            external_id=entry_id or page,
             title=get(e, "title"),
             content=content,
-            url=url,
+            url=page,
             published=get(e, "published") or get(e, "updated"),
             published_parsed=get(e, "published_parsed") or get(e, "updated_parsed"),
             author=get(e, "author"),

@@ -19,9 +19,10 @@ depends on which parser read the feed; the corpus test
 
 A document with `xml:base` goes to feedparser, which resolves links and ids
 against it; links still relative are resolved against the feed's own URL
-(here and after feedparser alike). Expat (Python
->= 3.11 ships 2.5+) refuses entity-expansion bombs, and ElementTree never
-fetches external entities.
+(here and after feedparser alike).
+
+Expat (Python >= 3.11 ships 2.5+) refuses entity-expansion bombs, and
+ElementTree never fetches external entities.
 """
 
 from __future__ import annotations
