@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import RecordError
 from .normalize import (
-    MAX_TEXT_CHARS, MAX_TITLE_CHARS, canonical_url, clip, content_hash, html_to_text, parse_published,
+    MAX_TEXT_CHARS, MAX_TITLE_CHARS, canonical_url, clip, content_hash, html_to_text, markup_to_text, parse_published,
     simplify_and_fold, title_key,
 )
 from .signatures import minhash, minhashes
@@ -138,8 +138,7 @@ def normalise_entries(raws: Iterable[RawEntry], *, now: datetime) -> list[Normal
 
 def _normal_fields(raw: RawEntry, now: datetime) -> tuple[dict[str, Any], str]:
     """Return the fields of `raw`'s NormalItem but its signature, and the text to sign (see normalise_entry)."""
-    title_source = storable(raw.title) or ""
-    title = html_to_text(title_source, limit=MAX_TITLE_CHARS) if ("<" in title_source or "&" in title_source) else clip(" ".join(title_source.split()), MAX_TITLE_CHARS)
+    title = markup_to_text(storable(raw.title), limit=MAX_TITLE_CHARS, keep=True)
     text = html_to_text(storable(raw.content), limit=MAX_TEXT_CHARS)
     if not title and not text:
         raise RecordError(raw.external_id, "entry has neither a title nor any text")
@@ -165,8 +164,8 @@ def _normal_fields(raw: RawEntry, now: datetime) -> tuple[dict[str, Any], str]:
         original_text=original_text,
         url=url,
         canonical_url=canon,
-        author=_short(raw.author, 500),
-        site=_short(raw.site, 500),
+        author=markup_to_text(storable(raw.author), limit=500) or None,
+        site=markup_to_text(storable(raw.site), limit=500) or None,
         published_at=published_at,
         content_hash=digest,
         title_key=title_key(folded_title),

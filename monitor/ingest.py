@@ -1,7 +1,7 @@
 """One-shot ingestion of feed files and URLs (`yuqing ingest`), through the daemon's own write path.
 
 Each target becomes a source row named "ingest:<absolute path or URL>" (a
-folder: one per feed file in it), disabled so that the daemon never polls it,
+folder: one per feed file in it; `source_name` for locations too long for the column), disabled so that the daemon never polls it,
 and goes through the same retriever, `store_entries` and outcome recording as
 a polled source; only conditional GET / file-time skipping is off, since the
 user asked for this run explicitly.
@@ -9,6 +9,7 @@ user asked for this run explicitly.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from .store import StoreResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IngestReport", "ingest_targets", "expand_targets"]
+__all__ = ["IngestReport", "ingest_targets", "expand_targets", "source_name"]
 
 
 @dataclass
@@ -45,28 +46,46 @@ class IngestReport:
     targets: int = 0
 
 
+# The length of `Source.name` (models.py).
+NAME_CHARS = 200
+
+
+def source_name(location: str) -> str:
+    """Return the source name of an ingested location: "ingest:<location>", unique per full location.
+
+    A name longer than the column keeps its start (for people) and ends with a
+    digest of the whole location, so that two long locations sharing their
+    first 200 characters (long search URLs, deep paths) never share a row.
+    """
+    name = f"ingest:{location}"
+    if len(name) <= NAME_CHARS:
+        return name
+    digest = hashlib.sha256(location.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return f"{name[:NAME_CHARS - 26]}…#{digest}"
+
+
 def expand_targets(targets: list[str]) -> list[tuple[str, str, str]]:
     """Return (source name, kind, location) per feed: URLs as they are, folders expanded to their files."""
     out = []
     for target in targets:
         if target.startswith(("http://", "https://")):
-            out.append((f"ingest:{target}", "feed", target))
+            out.append((source_name(target), "feed", target))
             continue
         path = Path(target).expanduser().resolve()
         files = feed_files(path) if path.is_dir() else [path]
-        out.extend((f"ingest:{p}", "file", str(p)) for p in files)
+        out.extend((source_name(str(p)), "file", str(p)) for p in files)
     return out
 
 
 def _source_rows(session: Session, now: datetime, expanded: list[tuple[str, str, str]]) -> dict[str, Source]:
     """Return the row of each source name, creating the missing rows in one transaction."""
-    names = [name[:200] for name, _k, _l in expanded]
+    names = [name for name, _k, _l in expanded]
     rows: dict[str, Source] = {}
     for start in range(0, len(names), 500):
         rows.update((r.name, r) for r in session.scalars(select(Source).where(Source.name.in_(names[start:start + 500]))))
     for name, kind, location in expanded:
-        if name[:200] not in rows:
-            row = Source(name=name[:200], kind=kind, url=location if kind == "feed" else None,
+        if name not in rows:
+            row = Source(name=name, kind=kind, url=location if kind == "feed" else None,
                          config={"path": location} if kind == "file" else {}, enabled=False, created_at=now)
             session.add(row)
             rows[row.name] = row
@@ -204,7 +223,7 @@ async def ingest_targets(engine: Engine, now: datetime, targets: list[str], *, s
                 for name, kind, location in expanded:
                     if kind != "file":
                         batch.commit()
-                    row = rows[name[:200]]
+                    row = rows[name]
                     snapshot = SourceSnapshot(id=row.id, name=row.name, kind=row.kind, url=row.url, config=dict(row.config or {}))
                     retrieved, error = None, None
                     try:
@@ -212,6 +231,10 @@ async def ingest_targets(engine: Engine, now: datetime, targets: list[str], *, s
                     except (FetchError, FeedError) as e:
                         error = e
                         report.errors.append(f"{location}: {e}")
+                    except Exception as e:  # noqa: BLE001 - a retriever bug ends this target, not the run (as in a poll cycle)
+                        logger.exception("source %s (%s): retriever failed", snapshot.id, location)
+                        error = e
+                        report.errors.append(f"{location}: internal error ({type(e).__name__}: {e})")
                     batch.store(_Feed(snapshot.id, location, retrieved, error))
                     if kind != "file":
                         batch.commit()

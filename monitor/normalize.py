@@ -13,7 +13,7 @@ item, feed parsing and the database write included).
   without any Traditional-only character (nearly all mainland items) skips both.
   Titles that do contain Traditional characters get the phrase conversion.
 - `parse_published`: RFC 822, ISO 8601 and common Chinese date forms; naive
-  times are Asia/Shanghai; future times are clamped to now.
+  times and "CST" are Asia/Shanghai (+08:00); future times are clamped to now.
 - `canonical_url`: tracking parameters and fragments removed, host lower-cased.
 - `content_hash`: hash of the folded title and text, the exact-duplicate key.
 """
@@ -34,7 +34,7 @@ from .charfold import CharFinder, fullwidth_ascii, ts_characters
 from .timestamps import SHANGHAI, UTC
 
 __all__ = [
-    "MAX_TITLE_CHARS", "MAX_TEXT_CHARS", "html_to_text", "to_simplified", "fold", "has_traditional", "simplify_and_fold",
+    "MAX_TITLE_CHARS", "MAX_TEXT_CHARS", "html_to_text", "markup_to_text", "to_simplified", "fold", "has_traditional", "simplify_and_fold",
     "parse_published", "canonical_url", "content_hash", "title_key", "clip",
 ]
 
@@ -74,6 +74,33 @@ def html_to_text(markup: str | None, *, limit: int = MAX_TEXT_CHARS) -> str:
         tree.strip_tags(_DROP_TAGS)
         text = tree.text(separator="") or ""
     # split/join and not a regex: the same Unicode whitespace, ~5x faster on Chinese text.
+    return clip(" ".join(text.split()), limit)
+
+
+# The tags that make a short field (title, author, site name) markup rather than plain text that
+# happens to hold "<": "History of the <blink> tag" and "</example>" are words, "<b>停水</b>" is markup.
+_MARKUP_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|br|cite|code|del|div|em|embed|font|h[1-6]|hr|i|iframe|img|ins|link|mark|meta|noscript|"
+    r"object|p|q|s|script|small|span|strike|strong|style|sub|sup|svg|template|u|wbr)(?=[\s/>])", re.I)
+
+
+def markup_to_text(value: str | None, *, limit: int, keep: bool = False) -> str:
+    """Return the text of a short field (title, author, site name), whitespace collapsed, at most `limit` characters.
+
+    It is read as HTML only when it holds a tag of HTML's ordinary vocabulary
+    (`_MARKUP_TAG`); otherwise a "<" in it is a character (entities are still
+    decoded). `keep` (titles): a non-empty field never comes out empty; when its
+    markup holds no visible text, its characters are kept as written.
+    """
+    if not value:
+        return ""
+    if "<" in value and _MARKUP_TAG.search(value):
+        text = html_to_text(value, limit=limit)
+        if text or not keep:
+            return text
+    elif "&" not in value:
+        return clip(" ".join(value.split()), limit)
+    text = html.unescape(value) if "&" in value else value
     return clip(" ".join(text.split()), limit)
 
 
@@ -172,10 +199,16 @@ def _zone(zone: str) -> timezone:
     return tz
 
 
+# "CST" in a Chinese publisher's date is China Standard Time, not US Central (email.utils' reading).
+_CST = re.compile(r"\bCST\b")
+
+
 def _parse_text_time(raw: str) -> datetime | None:
     raw = raw.strip()
     if not raw:
         return None
+    if "CST" in raw:
+        raw = _CST.sub("+0800", raw)
     m = _RFC822.match(raw)
     if m and m.group(2).lower() in _MONTHS:
         # The RSS pubDate form, parsed directly: email.utils costs ~5x more.
@@ -207,7 +240,9 @@ def parse_published(raw: str | None, parsed: _time.struct_time | None, *, now: d
 
     1. Parse `raw` ourselves (feedparser reads zone-less times as UTC; for
        Chinese sources they are Beijing time), else use feedparser's `parsed`.
-    2. A naive time is Asia/Shanghai.
+    2. A naive time is Asia/Shanghai, the product's zone; so is the zone name
+       "CST", which Chinese publishers write for China Standard Time (+08:00),
+       never US Central Standard Time.
     3. A time more than 5 minutes after `now` is clamped to `now` (a typo or a
        wrong zone must not make an item look fresh for days, nor sort first).
     4. A time before 1995 is dropped (publishers emit epoch zero for "unknown").

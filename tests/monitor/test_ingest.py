@@ -105,7 +105,7 @@ def test_a_feed_that_fails_to_store_costs_only_itself_when_feeds_are_committed_t
         assert bad.last_status == "internal_error" and "disk on fire" in bad.last_error
 
 
-def test_feeds_are_committed_together_and_a_retriever_bug_keeps_the_feeds_stored_before_it(tmp_path, engine, clock, monkeypatch):
+def test_feeds_are_committed_together_and_a_retriever_bug_costs_only_its_own_feed(tmp_path, engine, clock, monkeypatch):
     folder = _folder(tmp_path, 6)
     commits = []
     event.listen(engine, "commit", lambda conn: commits.append(1))
@@ -117,11 +117,13 @@ def test_feeds_are_committed_together_and_a_retriever_bug_keeps_the_feeds_stored
         return await real(source, **kwargs)
 
     monkeypatch.setattr(file_source, "retrieve", buggy)
-    with pytest.raises(KeyError):
-        _ingest(engine, clock.now(), folder)
+    report = _ingest(engine, clock.now(), folder)
     assert len(commits) <= 2         # the source rows, then one batch (not one commit per feed)
+    assert len(report.errors) == 1 and "f04.xml" in report.errors[0] and "KeyError" in report.errors[0]
     with Session(engine) as session:
-        assert len(session.scalars(select(Item)).all()) == 4
+        assert len(session.scalars(select(Item)).all()) == 5     # f05, after the bug, too
+        bad = session.scalars(select(Source).where(Source.name.endswith("f04.xml"))).one()
+        assert bad.last_status == "internal_error" and "a bug" in bad.last_error
 
 
 def test_the_statistics_of_events_grown_by_several_feeds_of_a_batch_count_every_item(tmp_path, engine, clock):
