@@ -165,3 +165,15 @@ def test_splits_are_reproducible_and_never_share_a_site_month_or_a_near_copy():
     everything = [r for records in splits.values() for r in records]
     again = build_splits(sorted(everything, key=lambda r: r["url"]), tuning)
     assert {s: [r["id"] for r in again[s]] for s in again} == {s: [r["id"] for r in splits[s]] for s in splits}
+
+
+def test_the_shipped_model_is_what_make_model_builds_from_the_shipped_corpus(rules):
+    from yuqing.commands.evaluate import EVAL_NOW
+    from yuqing.commands.train import register  # noqa: F401 - the command `make model` runs
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    seed = parser.parse_args(["train"]).seed
+    result = train(load_split(REAL, "train"), load_split(REAL, "dev"), rules, EVAL_NOW, seed=seed)
+    assert result.text() == SHIPPED_MODEL.read_text(encoding="utf-8"), "run `make model` after changing the corpus"
