@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/build_corpus.py [tests/data/real]
 
-Reads parts/*.jsonl (and tuning_urls.txt, URLs whose text was used to write tests: they go to train),
+Reads parts/*.jsonl (and *tuning_urls.txt, URLs whose text was used to write tests: they go to train),
 checks every record, writes train.jsonl, dev.jsonl, test.jsonl and STATS.md. How the splits are drawn:
 monitor/judgement/corpus.py. Run it again after adding records; the draw is reproducible.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.assessment import CRITERIA  # noqa: E402
-from monitor.judgement.corpus import SPLITS, build_splits, load_parts  # noqa: E402
+from monitor.judgement.corpus import SPLITS, build_splits, load_parts, tuning_urls  # noqa: E402
 
 SECTORS = {"education", "health", "medical_insurance", "market", "environment", "housing", "hrss", "public_security",
            "emergency", "transport", "natural_resources", "civil_affairs", "agriculture", "water", "finance",
@@ -65,8 +65,7 @@ def main(folder: str = "tests/data/real") -> int:
         else:
             seen.add(key)
             kept.append(rec)
-    urls_file = root / "tuning_urls.txt"
-    tuning = {u.strip() for u in urls_file.read_text(encoding="utf-8").splitlines() if u.strip()} if urls_file.is_file() else set()
+    tuning = tuning_urls(root)
     splits = build_splits(kept, tuning)
     for name in SPLITS:
         with open(root / f"{name}.jsonl", "w", encoding="utf-8") as f:

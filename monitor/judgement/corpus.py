@@ -7,7 +7,7 @@ with their source URL and date, labelled by the guide (tests/data/real/GUIDE.md)
 - a group is one source site in one month (site, YYYY-MM);
 - groups holding near-copies of one another (character 3-gram Jaccard >= 0.5 on headline + text, e.g. one wire
   story on two portals) are joined, so no near-copy straddles two splits;
-- URLs listed in `tuning_urls` (text used to write the place-reading tests) go to train;
+- URLs listed in `*tuning_urls.txt` (text used to write the place-reading tests) go to train;
 - groups are taken in the order of a hash of their key and each goes to the split furthest below its share
   (70 / 15 / 15 by items), so the draw is reproducible and blind to the labels.
 
@@ -22,7 +22,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-__all__ = ["load_split", "load_parts", "build_splits", "SPLITS", "group_key"]
+__all__ = ["load_split", "load_parts", "build_splits", "SPLITS", "group_key", "tuning_urls"]
 
 SPLITS = ("train", "dev", "test")
 SHARES = {"train": 0.70, "dev": 0.15, "test": 0.15}
@@ -55,6 +55,14 @@ def load_parts(folder: str | Path) -> list[dict]:
     for path in sorted((Path(folder) / "parts").glob("*.jsonl")):
         records.extend(_read(path))
     return records
+
+
+def tuning_urls(folder: str | Path) -> set[str]:
+    """Return the URLs listed in `folder`/*tuning_urls.txt (text read to write tests: kept in train)."""
+    urls = set()
+    for path in sorted(Path(folder).glob("*tuning_urls.txt")):
+        urls.update(u.strip() for u in path.read_text(encoding="utf-8").splitlines() if u.strip() and not u.startswith("#"))
+    return urls
 
 
 def group_key(rec: dict) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.assessment import CRITERIA, ItemInput
 from monitor.judgement import Judge, JudgementConfig
-from monitor.judgement.corpus import build_splits, group_key, load_split
+from monitor.judgement.corpus import build_splits, group_key, load_split, tuning_urls
 from monitor.judgement.model import (DENSE_FEATURES, HEADS, MODEL_FORMAT, SHIPPED_MODEL, TextModel, features_of,
                                      model_text)
 from monitor.judgement.textfold import fold
@@ -160,8 +160,7 @@ def test_splits_are_reproducible_and_never_share_a_site_month_or_a_near_copy():
     for rec in splits["train"] + splits["dev"]:
         g = _grams(rec)
         assert all(len(g & t) / len(g | t) < 0.5 for t in test_grams if g and t), rec["id"]
-    urls = REAL / "tuning_urls.txt"
-    tuning = {u.strip() for u in urls.read_text(encoding="utf-8").splitlines() if u.strip()} if urls.is_file() else set()
+    tuning = tuning_urls(REAL)
     everything = [r for records in splits.values() for r in records]
     again = build_splits(sorted(everything, key=lambda r: r["url"]), tuning)
     assert {s: [r["id"] for r in again[s]] for s in again} == {s: [r["id"] for r in splits[s]] for s in splits}
