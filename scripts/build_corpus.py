@@ -57,7 +57,7 @@ def main(folder: str = "tests/data/real") -> int:
     seen, kept = set(), []
     for rec in records:
         bad = problems_of(rec)
-        key = (rec.get("url"), rec.get("title"))
+        key = (rec.get("url"), rec.get("title"), rec.get("text", "")[:60])
         if bad:
             print(f"{rec.get('id')}: left out ({', '.join(bad)})", file=sys.stderr)
         elif key in seen:

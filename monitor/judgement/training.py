@@ -42,6 +42,8 @@ class BandTargets:
 class TrainResult:
     doc: dict
     figures: dict = field(default_factory=dict)     # what `yuqing train` prints
+    # The held-out points the band was chosen on: (probability, gold priority, rules authoritative, rules fired).
+    held_out: list = field(default_factory=list, repr=False)
 
     def text(self) -> str:
         return json.dumps(self.doc, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -240,4 +242,5 @@ def train(records: list[dict], dev: list[dict], rules: Judge, now: datetime, *, 
     doc["band"] = [band[0], band[1]]
     doc["info"]["band_figures_held_out"] = figures
     return TrainResult(doc, {"C": chosen_C, "band": band, "held_out": figures, "vocabulary": len(kept),
-                             "records": len(records), "dev": len(dev)})
+                             "records": len(records), "dev": len(dev)},
+                       list(zip(held_p, held_gold, held_auth, held_fired)))
