@@ -1,0 +1,261 @@
+"""Read which of the places a text names are the scene of its event, as a person reads them.
+
+The gazetteer finds every place name; not every name is where the event is:
+
+- a dateline or a byline says where the reporter filed from (新华社太原3月5日电,
+  山西新闻网忻州讯, 央广网汾阳9月3日消息, （记者 张三 太原报道）);
+- a body that only reported the event (记者从太原市应急管理局获悉, 据运城市官方消息);
+- a brand, hospital, school or newspaper named after a place (汾西矿业, 大同煤矿集团,
+  山西焦煤, 太原市中心医院, 山西晚报); a company whose name begins with the full name
+  of its locality (孝义市安信煤业有限公司) is registered there and stays a scene;
+- the places where an earthquake was felt (忻州、大同等地震感明显);
+- where people come from (来自四川的农民工, 太谷籍, 系陵川县人, 从四川广元到这里);
+- a name inside the name of a township or village (阳泉曲镇 is in 孝义, 潞城镇 in 陵川);
+- a name the text corrects (“怀仁”应为“仁怀”), and a mirrored name that contradicts
+  the place written just before it (贵州怀仁市 is 仁怀市: the same two characters
+  reversed, and 怀仁 is in 山西).
+
+How: mentions that stand next to each other form one place phrase (山西晋城陵川县);
+the words just before and after the phrase give its role. Township parts and corrected
+names are not places at all: they are removed before the gazetteer resolves the rest,
+and a mirrored name is read as its mirror. The other roles are weak: such a place is
+left out when the text names any place as a scene, with a Chinese reason for each; when
+it names none, the weak places of the strongest role stand (a company or a reporting
+body, then a dateline, then felt areas, then origins) and the rationale says so; a
+dateline alone beside 全省 or a provincial body stands for its province. The
+first-responsible-body rules (A-2 to A-7) then work from the scene only.
+
+Cost: only texts with two or more place phrases, or a trigger word, are read further
+(bench/classify.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .gazetteer import Gazetteer, PlaceResult
+
+__all__ = ["SceneReader"]
+
+_CJK = "\u4e00-\u9fff"
+_NUM = r"(?:\d{1,2}|[〇零一二三四五六七八九十]{1,3})"
+_DATELINE = re.compile(rf"[省市县区]?\s*(?P<date>{_NUM}月{_NUM}日)?\s*(?:专电|电|讯|消息)")
+_AGENCY = re.compile(r"(?:社|网|报|台|新闻|客户端|记者)\s*\Z")
+_BYLINE_HEAD = re.compile(rf"(?:发自|记者[^，,。；;（）()]{{0,10}}?)\s*\Z")
+_BYLINE_TAIL = re.compile(r"\s*(?:报道|电)")
+_SCENE_HEAD = re.compile(r"(?:位于|地处|发生在|事发于|事发地|事发|坐落于|坐落在)\s*\Z")
+_SOURCE_HEAD = re.compile(r"(?:从|据)\Z")
+_SOURCE_TAIL = re.compile(rf"[^，,。；;\n]{{0,14}}?(?:局|厅|委|政府|官方|部门|中心|办|台|站|网|报|队|院|所|公司|集团)"
+                          r"[^，,。；;\n]{0,6}?(?:获悉|了解到|得知|消息|通报|发布|介绍|称|表示|证实)|[^，,。；;\n]{0,4}?传来的?消息")
+# Kinds of organisation named after a place. Companies count only after a short name (汾西矿业,
+# 山西焦煤): 孝义市安信煤业有限公司 writes its locality in full and is registered there.
+_ORG_TAIL = re.compile(rf"(?P<mid>[{_CJK}]{{0,8}}?)(?P<kind>集团|矿业|煤业|煤电|焦煤|钢铁|公司|银行|"
+                       r"医院|卫生院|医科大学|大学|学院|日报|晚报|晨报|都市报|报社|电视台|新闻网|融媒体中心)")
+_COMPANY_KINDS = frozenset("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行".split())
+_ORG_MID_STOP = frozenset("一某的等地各全和与及、两几多个家")
+_FELT_STOP = re.compile(r"地震|发生|震中|震源|级")
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\n：:]")
+_ORIGIN_HEAD = re.compile(r"(?:来自|原籍|祖籍|籍贯(?:为|是)?|老家(?:在|是)?|户籍(?:地)?(?:在|为|是)|出生于|家乡(?:在|是)?)\s*\Z")
+_ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![贯制改管政证])|老家")
+_PERSON_HEAD = re.compile(r"(?:系|是|为)\Z")
+_PERSON_TAIL = re.compile(rf"[{_CJK}]{{0,10}}?人(?=[，,。；;、\s）)]|\Z)")
+_FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|来到|前往|赶到|赶赴|返回)")
+# A short name followed by 镇/乡/村 (潞城镇) or by one more character and 镇/乡 (阳泉曲镇).
+_TOWNSHIP = re.compile(rf"(?:(?![城各全市县区一二三四五六七八九十某的等两多和与及])[{_CJK}])?[镇乡](?![村亲土长政])"
+                       r"|村(?![民委庄落级])")
+_QUOTES = "”\"'’」』“‘「『 "
+_CORRECTS = re.compile(r"(?:应为|应是|实为|更正为|应更正为)")
+_MISWRITES = re.compile(r"(?:误写为|误写成|误作|误为|错写为|写成)")
+_PROVINCIAL = re.compile(rf"全省|省(?:委|政府|人大|政协|[{_CJK}]{{1,8}}?厅)")
+# A quick test for texts with a single place phrase: one of these must be present for any role.
+_TRIGGERS = re.compile(r"电|讯|消息|记者|发自|从|据|集团|矿业|煤业|煤电|焦煤|钢铁|公司|银行|医院|卫生院|大学|学院|报|电视台|"
+                       r"新闻网|融媒体|震感|来自|籍|老家|家乡|出生|系|镇|乡|村|应为|应是|实为|更正|误")
+
+_WEAK_TIER = {"org": 1, "source": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4}
+_REASON = {
+    "dateline": "“{s}”为电头（发稿地），不计为事发地",
+    "byline": "“{s}”为记者发稿地，不计为事发地",
+    "source": "“{s}”为发布消息的机关所在地，不计为事发地",
+    "org": "“{s}”在单位名称“{name}”中，不计为事发地",
+    "felt": "“{s}”为有震感的地区，不计为事发地",
+    "origin": "“{s}”为当事人的籍贯或来处，不计为事发地",
+}
+_LABEL = {"dateline": "电头", "byline": "记者发稿地", "source": "发布消息的机关所在地", "org": "单位名称中的地名",
+          "felt": "有震感的地区", "origin": "当事人的籍贯或来处"}
+
+
+class SceneReader:
+    """The scene of an event among the places a text names; built once over a Gazetteer, thread-safe."""
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+
+    def read(self, text: str, mentions) -> PlaceResult:
+        """Return the scene places of folded `text` from its gazetteer `mentions` (Gazetteer.mentions)."""
+        g = self.gazetteer
+        if not mentions:
+            return g.resolve(text, mentions)
+        chains = _chains(text, mentions)
+        if len(chains) == 1 and not _TRIGGERS.search(text):
+            return g.resolve(text, mentions)
+        kept, weak, notes = self._roles(text, mentions, chains)
+        result = g.resolve(text, kept)
+        if not weak:
+            return replace(result, notes=result.notes + tuple(notes)) if notes else result
+        return self._scene(text, result, weak, notes)
+
+    # ------------------------------------------------------------------ roles
+
+    def _roles(self, text: str, mentions: list, chains: list[list[int]]):
+        """Return (mentions kept, {start: (role, reason)} of weak mentions, notes on those removed)."""
+        g = self.gazetteer
+        drop: set[int] = set()
+        swap: dict[int, tuple] = {}
+        weak: dict[int, tuple[str, str]] = {}
+        notes: list[str] = []
+        for chain in chains:
+            fs, le = mentions[chain[0]][0], mentions[chain[-1]][1]
+            role, name = self._chain_role(text, fs, le, mentions[chain[-1]][2])
+            for pos, k in enumerate(chain):
+                s, e, p = mentions[k]
+                township = _TOWNSHIP.match(text, e) if p.short_only else None
+                if township and not (pos and self._contains(mentions[chain[pos - 1]][2], p)):
+                    drop.add(k)
+                    notes.append(f"“{p.surface}”是乡镇村名“{text[s:township.end()]}”的一部分，不计为地名")
+                    continue
+                if pos:
+                    mirrored = self._mirror(mentions[chain[pos - 1]][2], p)
+                    if mirrored is not None:
+                        q, path = mirrored
+                        swap[k] = (s, e, q)
+                        notes.append(f"“{p.surface}”与前文“{mentions[chain[pos - 1]][2].surface}”不符，"
+                                     f"按{path}计（两地名用字相同、次序相反，易混）")
+                if role:
+                    weak[s] = (role, _REASON[role].format(s=p.surface, name=name))
+        for k in range(len(mentions) - 1):
+            (_, ae, a), (bs, _, b) = mentions[k][:3], mentions[k + 1][:3]
+            between = text[ae:bs].strip(_QUOTES)
+            if not between or len(between) > 5:
+                continue
+            if _CORRECTS.fullmatch(between) and a.surface != b.surface:
+                drop.add(k)
+                notes.append(f"文中已将“{a.surface}”更正为“{b.surface}”，不计“{a.surface}”")
+            elif _MISWRITES.fullmatch(between) and a.surface != b.surface:
+                drop.add(k + 1)
+                notes.append(f"文中说明“{b.surface}”系“{a.surface}”的误写，不计“{b.surface}”")
+        if not drop and not swap:
+            return mentions, weak, notes
+        kept = [swap.get(k, m) for k, m in enumerate(mentions) if k not in drop]
+        return kept, {s: w for s, w in weak.items() if any(m[0] == s for m in kept)}, notes
+
+    def _chain_role(self, text: str, fs: int, le: int, last) -> tuple[str | None, str]:
+        """Return (weak role or None for a scene, organisation name) of the place phrase text[fs:le]."""
+        line_start = text.rfind("\n", 0, fs) + 1
+        head = text[max(line_start, fs - 24):fs]
+        stop = text.find("\n", le)
+        tail = text[le:le + 24] if stop < 0 else text[le:min(le + 24, stop)]
+        if fs - line_start <= 24:
+            m = _DATELINE.match(tail)
+            if m and (m.group("date") or _AGENCY.search(head)):
+                return "dateline", ""
+        if _BYLINE_HEAD.search(head) and (head.endswith("发自") or _BYLINE_TAIL.match(tail)):
+            return "byline", ""
+        if _SCENE_HEAD.search(head) or tail.startswith("境内"):
+            return None, ""
+        if _SOURCE_HEAD.search(head) and _SOURCE_TAIL.match(tail):
+            return "source", ""
+        m = _ORG_TAIL.match(tail)
+        if m and not _ORG_MID_STOP.intersection(m.group("mid")) and (
+                m.group("kind") not in _COMPANY_KINDS or last.short_only):
+            return "org", text[fs:le + m.end()]
+        clause = tail
+        end = _CLAUSE_END.search(clause)
+        if end:
+            clause = clause[:end.start()]
+        i = clause.find("震感")
+        if i >= 0 and not _FELT_STOP.search(clause, 0, i):
+            return "felt", ""
+        if (_ORIGIN_HEAD.search(head) or _ORIGIN_TAIL.match(tail)
+                or (_PERSON_HEAD.search(head) and _PERSON_TAIL.match(tail))
+                or (head.endswith("从") and _FROM_TAIL.match(tail))):
+            return "origin", ""
+        return None, ""
+
+    def _contains(self, outer, inner) -> bool:
+        """Return whether a candidate of pattern `outer` contains a candidate of pattern `inner`."""
+        places = self.gazetteer.places
+        return any(o in places[c].ancestors for c in inner.candidates for o in outer.candidates)
+
+    def _mirror(self, before, p):
+        """Return (pattern, path) of the mirror of `p` when `before` contradicts `p` and contains its mirror."""
+        if self._contains(before, p) or self._contains(p, before):
+            return None
+        surface = p.surface
+        stem, suffix = (surface[:-1], surface[-1]) if len(surface) >= 3 and surface[-1] in "市县区" else (surface, "")
+        if len(stem) != 2:
+            return None
+        g = self.gazetteer
+        rev = stem[::-1]
+        for candidate in dict.fromkeys((rev + suffix, rev, rev + "市", rev + "县")):
+            q = g.pattern(candidate)
+            if q is None:
+                continue
+            inside = [c for c in q.candidates if any(o in g.places[c].ancestors for o in before.candidates)]
+            if inside:
+                return replace(q, surface=surface, candidates=tuple(inside), entries=tuple(
+                    en for en in q.entries if en[0] in inside)), g.places[inside[0]].path
+        return None
+
+    # ------------------------------------------------------------------ the scene
+
+    def _scene(self, text: str, result: PlaceResult, weak: dict, notes: list[str]) -> PlaceResult:
+        g = self.gazetteer
+        places = g.places
+        accepted = [(start, surface, g.by_path[path]) for start, (surface, path) in zip(result.starts, result.mentions)]
+        scene = [i for start, _s, i in accepted if start not in weak]
+        if scene:
+            final = _most_specific(places, scene)
+            covered = {a for i in final for a in places[i].ancestors}
+            scene_set = set(scene)
+            said = set()
+            for start, surface, i in accepted:
+                if start in weak and i not in scene_set and i not in covered:
+                    reason = weak[start][1]
+                    if reason not in said:
+                        said.add(reason)
+                        notes.append(reason)
+        else:
+            tier = min(_WEAK_TIER[weak[start][0]] for start, _s, _i in accepted)
+            chosen = [(start, surface, i) for start, surface, i in accepted if _WEAK_TIER[weak[start][0]] == tier]
+            final = _most_specific(places, [i for _s, _surface, i in chosen])
+            roles = {weak[start][0] for start, _s, _i in chosen}
+            if roles <= {"dateline", "byline"} and _PROVINCIAL.search(text):
+                final = list(dict.fromkeys(places[i].ancestors[0] if places[i].ancestors else i for i in final))
+                notes.append(f"文中除电头外未写明地名，只提到“全省”或省级机关，按{places[final[0]].path}计")
+            else:
+                label = "、".join(dict.fromkeys(_LABEL[r] for r in sorted(roles)))
+                names = "、".join(dict.fromkeys(surface for _s, surface, _i in chosen))
+                notes.append(f"文中未写明事发地，暂按{label}“{names}”计")
+        return PlaceResult(tuple(places[i].path for i in final), tuple(g.inside(i) for i in final),
+                           result.notes + tuple(notes), result.mentions, result.starts)
+
+
+def _chains(text: str, mentions: list) -> list[list[int]]:
+    """Group mentions that stand next to each other (山西晋城陵川县, 贵州市怀仁市) into place phrases."""
+    chains = [[0]]
+    prev_end = mentions[0][1]
+    for k in range(1, len(mentions)):
+        s, e, _p = mentions[k]
+        if s == prev_end or (s == prev_end + 1 and text[prev_end] in "省市县区州"):
+            chains[-1].append(k)
+        else:
+            chains.append([k])
+        prev_end = e
+    return chains
+
+
+def _most_specific(places, indices) -> list[int]:
+    chosen = list(dict.fromkeys(indices))
+    covered = {a for i in chosen for a in places[i].ancestors}
+    return [i for i in chosen if i not in covered]
