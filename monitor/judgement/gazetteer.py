@@ -228,6 +228,10 @@ class Gazetteer:
             mentions.append((s, e, p))
         return mentions
 
+    def surfaces(self):
+        """Return every place name the matcher knows (folded), without the blocker words."""
+        return self._by_surface.keys()
+
     def pattern(self, surface: str) -> _Pattern | None:
         """Return the name pattern of `surface` (a folded place name), or None."""
         return self._by_surface.get(surface)
