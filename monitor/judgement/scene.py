@@ -46,7 +46,8 @@ _BYLINE_HEAD = re.compile(rf"(?:发自|记者[^，,。；;（）()]{{0,10}}?)\s*
 _BYLINE_TAIL = re.compile(r"\s*(?:报道|电)")
 _SCENE_HEAD = re.compile(r"(?:位于|地处|发生在|事发于|事发地|事发|坐落于|坐落在)\s*\Z")
 _SOURCE_HEAD = re.compile(r"(?:从|据)\Z")
-_SOURCE_TAIL = re.compile(rf"[^，,。；;\n]{{0,14}}?(?:局|厅|委|政府|官方|部门|中心|办|台|站|网|报|队|院|所|公司|集团)"
+_SOURCE_TAIL = re.compile(rf"[^，,。；;\n]{{0,14}}?(?:局|厅|委|政府|官方|部门|中心|办|台|站|网|报|队|院|所|公司|集团|"
+                          r"居民|市民|村民|网友|群众|知情人|当地人)"
                           r"[^，,。；;\n]{0,6}?(?:获悉|了解到|得知|消息|通报|发布|介绍|称|表示|证实)|[^，,。；;\n]{0,4}?传来的?消息")
 # Kinds of organisation named after a place. Companies count only after a short name (汾西矿业,
 # 山西焦煤): 孝义市安信煤业有限公司 writes its locality in full and is registered there.
@@ -57,10 +58,13 @@ _ORG_MID_STOP = frozenset("一某的等地各全和与及、两几多个家")
 _FELT_STOP = re.compile(r"地震|发生|震中|震源|级")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n：:]")
 _ORIGIN_HEAD = re.compile(r"(?:来自|原籍|祖籍|籍贯(?:为|是)?|老家(?:在|是)?|户籍(?:地)?(?:在|为|是)|出生于|家乡(?:在|是)?)\s*\Z")
-_ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![贯制改管政证])|老家")
-_PERSON_HEAD = re.compile(r"系\Z")
+_ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![贯制改管政证])|老家|(?:等地?)?的?(?:农民工|民工|务工人员|务工者|打工者|工人|老乡)"
+                          r"|来[晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑](?:人员|务工|打工|的)")
+_ROUTE_HEAD = re.compile(r"(?:驶往|开往|驶向|开向|发往|前往)\Z")
+_PERSON_HEAD = re.compile(r"(?:系|是)\Z")
 _PERSON_TAIL = re.compile(rf"[{_CJK}]{{0,10}}?人(?=[，,。；;、\s）)]|\Z)")
-_FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|来到|前往|赶到|赶赴|返回)")
+_FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|来到|前往|赶到|赶赴|返回|驶往|开往|驶向|开向|出发)")
+_ENUMERATION = frozenset(("、", "和", "及", "与", "或", "以及"))
 # A short name followed by 镇/乡/村 (潞城镇) or by one more character and 镇/乡 (阳泉曲镇).
 _TOWNSHIP = re.compile(rf"(?:(?![城各全市县区一二三四五六七八九十某的等两多和与及])[{_CJK}])?[镇乡](?![村亲土长政])"
                        r"|村(?![民委庄落级])")
@@ -74,22 +78,28 @@ _ORG_WORDS = ("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行 医院 �
 _CUE_KIND = {
     **{w: "dateline" for w in ("电", "讯", "消息")}, "记者": "byline", "发自": "byline",
     "从": "source", "据": "source", **{w: "org" for w in _ORG_WORDS}, "震感": "felt",
-    **{w: "origin" for w in ("来自", "籍", "老家", "家乡", "出生", "系")},
+    **{w: "origin" for w in ("来自", "籍", "老家", "家乡", "出生", "系", "是", "驶往", "开往", "驶向", "开向", "发往", "前往",
+                             "农民工", "民工", "务工", "打工", "工人", "老乡")},
+    **{"来" + a: "origin" for a in "晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑"},
     **{w: "township" for w in ("镇", "乡", "村")}, **{w: "correction" for w in ("应为", "应是", "实为", "更正", "误写", "误作", "误为", "错写", "写成")},
 }
 _CUES = re.compile("|".join(sorted(_CUE_KIND, key=len, reverse=True)))
 
-_WEAK_TIER = {"org": 1, "source": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4}
+# When no place is a scene, the weak places of the lowest tier stand. Origins never do (the event is not
+# where its people come from), nor does a brand below the province (汾西矿业 is not in 汾西县).
+_WEAK_TIER = {"org": 1, "source": 1, "brand": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 9}
+_NEVER = 9
 _REASON = {
     "dateline": "“{s}”为电头（发稿地），不计为事发地",
     "byline": "“{s}”为记者发稿地，不计为事发地",
-    "source": "“{s}”为发布消息的机关所在地，不计为事发地",
+    "source": "“{s}”为消息来源所在地，不计为事发地",
     "org": "“{s}”在单位名称“{name}”中，不计为事发地",
+    "brand": "“{s}”在单位名称“{name}”中，不计为事发地",
     "felt": "“{s}”为有震感的地区，不计为事发地",
-    "origin": "“{s}”为当事人的籍贯或来处，不计为事发地",
+    "origin": "“{s}”为当事人的籍贯、来处或去向，不计为事发地",
 }
-_LABEL = {"dateline": "电头", "byline": "记者发稿地", "source": "发布消息的机关所在地", "org": "单位名称中的地名",
-          "felt": "有震感的地区", "origin": "当事人的籍贯或来处"}
+_LABEL = {"dateline": "电头", "byline": "记者发稿地", "source": "消息来源所在地", "org": "单位名称中的地名",
+          "brand": "单位名称中的地名", "felt": "有震感的地区"}
 
 
 class SceneReader:
@@ -129,20 +139,28 @@ class SceneReader:
         `kinds`: the kinds of role whose words the text holds (_CUE_KIND).
         """
         township_words = "township" in kinds
-        g = self.gazetteer
         drop: set[int] = set()
         swap: dict[int, tuple] = {}
         weak: dict[int, tuple[str, str]] = {}
         notes: list[str] = []
-        for chain in chains:
-            fs, le = mentions[chain[0]][0], mentions[chain[-1]][1]
-            role, name = self._chain_role(text, fs, le, mentions[chain[-1]][2], kinds) if kinds else (None, "")
+        roles = [self._chain_role(text, mentions[c[0]][0], mentions[c[-1]][1], mentions[c[-1]][2], kinds) if kinds
+                 else (None, "") for c in chains]
+        _enumerations(text, mentions, chains, roles)
+        townships: dict[str, str] = {}          # 阳泉曲 -> 阳泉曲镇: later mentions of the stem are the township too
+        for chain, (role, name) in zip(chains, roles):
             for pos, k in enumerate(chain):
                 s, e, p = mentions[k]
                 township = _TOWNSHIP.match(text, e) if township_words and p.short_only else None
+                word = None
                 if township and not (pos and self._contains(mentions[chain[pos - 1]][2], p)):
+                    word = text[s:township.end()]
+                    if len(word) > len(p.surface) + 1:
+                        townships.setdefault(word[:-1], word)
+                elif townships:
+                    word = next((w for stem, w in townships.items() if text.startswith(stem, s)), None)
+                if word:
                     drop.add(k)
-                    notes.append(f"“{p.surface}”是乡镇村名“{text[s:township.end()]}”的一部分，不计为地名")
+                    notes.append(f"“{p.surface}”是乡镇村名“{word}”的一部分，不计为地名")
                     continue
                 if pos and p.surface in self._mirrorable:
                     mirrored = self._mirror(mentions[chain[pos - 1]][2], p)
@@ -188,7 +206,7 @@ class SceneReader:
         m = _ORG_TAIL.match(tail) if "org" in kinds else None
         if m and not _ORG_MID_STOP.intersection(m.group("mid")) and (
                 m.group("kind") not in _COMPANY_KINDS or last.short_only):
-            return "org", text[fs:le + m.end()]
+            return ("brand" if m.group("kind") in _COMPANY_KINDS else "org"), text[fs:le + m.end()]
         if "felt" in kinds:
             clause = tail
             end = _CLAUSE_END.search(clause)
@@ -199,7 +217,7 @@ class SceneReader:
                 return "felt", ""
         if "origin" in kinds and (_ORIGIN_HEAD.search(head) or _ORIGIN_TAIL.match(tail)
                 or (_PERSON_HEAD.search(head) and _PERSON_TAIL.match(tail))
-                or (head.endswith("从") and _FROM_TAIL.match(tail))):
+                or (head.endswith(("从", "由")) and _FROM_TAIL.match(tail)) or _ROUTE_HEAD.search(head)):
             return "origin", ""
         return None, ""
 
@@ -242,8 +260,15 @@ class SceneReader:
                         said.add(reason)
                         notes.append(reason)
         else:
-            tier = min(_WEAK_TIER[weak[start][0]] for start, _s, _i in accepted)
-            chosen = [(start, surface, i) for start, surface, i in accepted if _WEAK_TIER[weak[start][0]] == tier]
+            usable = [(start, surface, i) for start, surface, i in accepted
+                      if _WEAK_TIER[weak[start][0]] < _NEVER
+                      and (weak[start][0] != "brand" or places[i].level == "province")]
+            if not usable:
+                notes.extend(dict.fromkeys(weak[start][1] for start, _s, _i in accepted))
+                notes.append("文中未写明事发地")
+                return PlaceResult((), (), result.notes + tuple(notes), result.mentions, result.starts)
+            tier = min(_WEAK_TIER[weak[start][0]] for start, _s, _i in usable)
+            chosen = [(start, surface, i) for start, surface, i in usable if _WEAK_TIER[weak[start][0]] == tier]
             final = _most_specific(places, [i for _s, _surface, i in chosen])
             roles = {weak[start][0] for start, _s, _i in chosen}
             if roles <= {"dateline", "byline"} and _PROVINCIAL.search(text):
@@ -269,6 +294,22 @@ def _chains(text: str, mentions: list) -> list[list[int]]:
             chains.append([k])
         prev_end = e
     return chains
+
+
+def _enumerations(text: str, mentions: list, chains: list[list[int]], roles: list) -> None:
+    """Give an origin, source or felt role to the other phrases of its enumeration (来自四川、山西及湖北等地)."""
+    run = [0]
+    for j in range(1, len(chains) + 1):
+        if j < len(chains) and text[mentions[chains[j - 1][-1]][1]:mentions[chains[j][0]][0]] in _ENUMERATION:
+            run.append(j)
+            continue
+        if len(run) > 1:
+            found = next((roles[r] for r in run if roles[r][0] in ("origin", "source", "felt")), None)
+            if found is not None:
+                for r in run:
+                    if roles[r][0] is None:
+                        roles[r] = found
+        run = [j]
 
 
 def _mirrors(surface: str) -> tuple[str, ...]:
