@@ -44,6 +44,18 @@ _DATELINE = re.compile(rf"[省市县区]?\s*(?P<date>{_NUM}月{_NUM}日)?\s*(?:�
 _AGENCY = re.compile(r"(?:社|网|报|台|新闻|客户端|记者)\s*\Z")
 _BYLINE_HEAD = re.compile(rf"(?:发自|记者[^，,。；;（）()]{{0,10}}?)\s*\Z")
 _BYLINE_TAIL = re.compile(r"\s*(?:报道|电)")
+# A name inside a person's name: in a byline's parentheses ((记者石新荣), 电 (张晋中)) or after a title and a
+# surname (副局长王晋中).
+_PAREN_HEAD = re.compile(r"(?P<pre>电|讯|消息)?\s*[（(](?P<inner>[^（）()，。,；;]{0,14})\Z")
+_BYLINE_WORD = re.compile(r"^(?:特约|见习)?(?:记者|通讯员|实习生)")
+_NAME_TAIL = re.compile(rf"[{_CJK}]{{0,2}}(?:[）)、，,\s]|\Z)")
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+             "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+             "牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞柳甘祝尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛翁冉骆蓝游辛靳"
+             "管柴鲍喻祁蒲滕屈饶牟艾尤穆卓缪简项芦麦褚娄窦戚岑党宫费卜冷晏席卫米柏宗瞿桂佟臧闵苟邬卞姬仇栾隋刁巫寇"
+             "桑郎甄丛仲虞敖巩佘池麻苑迟邝")
+_TITLE_NAME = re.compile(r"(?:长|书记|主任|记者|通讯员|编辑|主席|经理|民警|医生|老师|教授|负责人|干部|作者|实习生|专家|村民|市民"
+                         r"|网友|居民|委员|代表|总监|总裁|董事|会计|律师|法官|检察官|警官|所长|校长)" + f"[{_SURNAMES}]\\Z")
 _SCENE_HEAD = re.compile(r"(?:位于|地处|发生在|事发于|事发地|事发|坐落于|坐落在)\s*\Z")
 _SOURCE_HEAD = re.compile(r"(?:从|据)\Z")
 _SOURCE_TAIL = re.compile(rf"[^，,。；;\n]{{0,14}}?(?:局|厅|委|政府|官方|部门|中心|办|台|站|网|报|队|院|所|公司|集团|"
@@ -83,6 +95,10 @@ _CUE_KIND = {
     **{"来" + a: "origin" for a in "晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑"},
     **{w: "township" for w in ("镇", "乡", "村")}, **{w: "correction" for w in ("应为", "应是", "实为", "更正", "误写", "误作", "误为", "错写", "写成")},
 }
+_TITLE_WORDS = ("局长 县长 市长 省长 厂长 矿长 队长 站长 院长 科长 处长 部长 所长 校长 村长 镇长 乡长 区长 董事长 社长 行长 "
+                "书记 主任 主席 经理 民警 医生 老师 教授 负责人 干部 作者 实习生 专家 委员 代表 总监 总裁 董事 会计 律师 法官 "
+                "检察官 警官").split()
+_CUE_KIND.update({w: "person" for w in _TITLE_WORDS})
 _CUES = re.compile("|".join(sorted(_CUE_KIND, key=len, reverse=True)))
 
 # When no place is a scene, the weak places of the lowest tier stand. Origins never do (the event is not
@@ -148,6 +164,10 @@ class SceneReader:
         _enumerations(text, mentions, chains, roles)
         townships: dict[str, str] = {}          # 阳泉曲 -> 阳泉曲镇: later mentions of the stem are the township too
         for chain, (role, name) in zip(chains, roles):
+            if role == "person":
+                drop.update(chain)
+                notes.append(f"“{mentions[chain[-1]][2].surface}”是人名“{name}”的一部分，不计为地名")
+                continue
             for pos, k in enumerate(chain):
                 s, e, p = mentions[k]
                 township = _TOWNSHIP.match(text, e) if township_words and p.short_only else None
@@ -199,6 +219,14 @@ class SceneReader:
                 return "dateline", ""
         if "byline" in kinds and _BYLINE_HEAD.search(head) and (head.endswith("发自") or _BYLINE_TAIL.match(tail)):
             return "byline", ""
+        if last.short_only and len(last.surface) == 2:
+            m = _PAREN_HEAD.search(head)
+            if m and (m.group("pre") or m.group("inner").lstrip().startswith(("记者", "通讯员", "实习生", "特约"))) \
+                    and _NAME_TAIL.match(tail):
+                run = _BYLINE_WORD.sub("", re.search(rf"[{_CJK}]*\Z", head).group(0))
+                return "person", run + text[fs:le] + re.match(rf"[{_CJK}]{{0,2}}", tail).group(0)
+            if "person" in kinds and fs == le - len(last.surface) and _TITLE_NAME.search(head):
+                return "person", head[-1] + last.surface
         if _SCENE_HEAD.search(head) or tail.startswith("境内"):
             return None, ""
         if "source" in kinds and _SOURCE_HEAD.search(head) and _SOURCE_TAIL.match(tail):
@@ -270,6 +298,8 @@ class SceneReader:
             tier = min(_WEAK_TIER[weak[start][0]] for start, _s, _i in usable)
             chosen = [(start, surface, i) for start, surface, i in usable if _WEAK_TIER[weak[start][0]] == tier]
             final = _most_specific(places, [i for _s, _surface, i in chosen])
+            kept = {i for _s, _surface, i in chosen} | {a for i in final for a in places[i].ancestors}
+            notes.extend(dict.fromkeys(weak[start][1] for start, _s, i in accepted if i not in kept))
             roles = {weak[start][0] for start, _s, _i in chosen}
             if roles <= {"dateline", "byline"} and _PROVINCIAL.search(text):
                 final = list(dict.fromkeys(places[i].ancestors[0] if places[i].ancestors else i for i in final))
