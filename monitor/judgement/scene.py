@@ -40,10 +40,11 @@ __all__ = ["SceneReader"]
 
 _CJK = "\u4e00-\u9fff"
 _NUM = r"(?:\d{1,2}|[〇零一二三四五六七八九十]{1,3})"
-_DATELINE = re.compile(rf"[省市县区]?\s*(?P<date>{_NUM}月{_NUM}日)?\s*(?:专电|电|讯|消息)")
+_NOT_WIRE = "视厂力网话器池站费价线缆梯动能商"       # 电视台, 电厂, 电力: not a wire (电)
+_DATELINE = re.compile(rf"[省市县区]?\s*(?P<date>{_NUM}月{_NUM}日)?\s*(?:专电|电(?![{_NOT_WIRE}])|讯|消息)")
 _AGENCY = re.compile(r"(?:社|网|报|台|新闻|客户端|记者)\s*\Z")
 _BYLINE_HEAD = re.compile(rf"(?:发自|记者[^，,。；;（）()]{{0,10}}?)\s*\Z")
-_BYLINE_TAIL = re.compile(r"\s*(?:报道|电)")
+_BYLINE_TAIL = re.compile(rf"\s*(?:报道|电(?![{_NOT_WIRE}]))")
 # A name inside a person's name: in a byline's parentheses ((记者石新荣), 电 (张晋中)) or after a title and a
 # surname (副局长王晋中).
 _PAREN_HEAD = re.compile(r"(?P<pre>电|讯|消息)?\s*[（(](?P<inner>[^（）()，。,；;]{0,14})\Z")
@@ -70,7 +71,7 @@ _ORG_MID_STOP = frozenset("一某的等地各全和与及、两几多个家")
 _FELT_STOP = re.compile(r"地震|发生|震中|震源|级")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n：:]")
 _ORIGIN_HEAD = re.compile(r"(?:来自|原籍|祖籍|籍贯(?:为|是)?|老家(?:在|是)?|户籍(?:地)?(?:在|为|是)|出生于|家乡(?:在|是)?)\s*\Z")
-_ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![贯制改管政证])|老家|(?:等地?)?的?(?:农民工|民工|务工人员|务工者|打工者|工人|老乡)"
+_ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![贯制改管政证])|老家|(?:等地?)?的?(?:农民工|民工|务工人员|务工者|打工者|老乡)"
                           r"|来[晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑](?:人员|务工|打工|的)")
 _ROUTE_HEAD = re.compile(r"(?:驶往|开往|驶向|开向|发往|前往)\Z")
 _PERSON_HEAD = re.compile(r"(?:系|是)\Z")
@@ -82,7 +83,7 @@ _TOWNSHIP = re.compile(rf"(?:(?![城各全市县区一二三四五六七八九�
                        r"|村(?![民委庄落级])")
 _QUOTES = "”\"'’」』“‘「『 "
 _CORRECTS = re.compile(r"(?:应为|应是|实为|更正为|应更正为)")
-_MISWRITES = re.compile(r"(?:误写为|误写成|误作|误为|错写为|写成)")
+_MISWRITES = re.compile(r"(?:误将|错将)?(?:误写为|误写成|误作|误为|错写为|错写成|写成了?|印成了?|打成了?|错成)")
 _PROVINCIAL = re.compile(rf"全省|省(?:委|政府|人大|政协|[{_CJK}]{{1,8}}?厅)")
 # The words any role needs, found in one pass: a check runs only when its words are in the text.
 _ORG_WORDS = ("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行 医院 卫生院 医科大学 大学 学院 日报 晚报 晨报 都市报 报社 电视台 "
@@ -91,9 +92,9 @@ _CUE_KIND = {
     **{w: "dateline" for w in ("电", "讯", "消息")}, "记者": "byline", "发自": "byline",
     "从": "source", "据": "source", **{w: "org" for w in _ORG_WORDS}, "震感": "felt",
     **{w: "origin" for w in ("来自", "籍", "老家", "家乡", "出生", "系", "是", "驶往", "开往", "驶向", "开向", "发往", "前往",
-                             "农民工", "民工", "务工", "打工", "工人", "老乡")},
+                             "民工", "务工", "打工", "老乡")},
     **{"来" + a: "origin" for a in "晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑"},
-    **{w: "township" for w in ("镇", "乡", "村")}, **{w: "correction" for w in ("应为", "应是", "实为", "更正", "误写", "误作", "误为", "错写", "写成")},
+    **{w: "township" for w in ("镇", "乡", "村")}, **{w: "correction" for w in ("应为", "应是", "实为", "更正", "误写", "误作", "误为", "错写", "写成", "印成", "打成", "错成")},
 }
 _TITLE_WORDS = ("局长 县长 市长 省长 厂长 矿长 队长 站长 院长 科长 处长 部长 所长 校长 村长 镇长 乡长 区长 董事长 社长 行长 "
                 "书记 主任 主席 经理 民警 医生 老师 教授 负责人 干部 作者 实习生 专家 委员 代表 总监 总裁 董事 会计 律师 法官 "
@@ -101,9 +102,9 @@ _TITLE_WORDS = ("局长 县长 市长 省长 厂长 矿长 队长 站长 院长 
 _CUE_KIND.update({w: "person" for w in _TITLE_WORDS})
 _CUES = re.compile("|".join(sorted(_CUE_KIND, key=len, reverse=True)))
 
-# When no place is a scene, the weak places of the lowest tier stand. Origins never do (the event is not
-# where its people come from), nor does a brand below the province (汾西矿业 is not in 汾西县).
-_WEAK_TIER = {"org": 1, "source": 1, "brand": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 9}
+# When no place is a scene, the weak places of the lowest tier stand (origins last of all); a brand below
+# the province never does (汾西矿业 is not in 汾西县).
+_WEAK_TIER = {"org": 1, "source": 1, "brand": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4}
 _NEVER = 9
 _REASON = {
     "dateline": "“{s}”为电头（发稿地），不计为事发地",
@@ -115,7 +116,7 @@ _REASON = {
     "origin": "“{s}”为当事人的籍贯、来处或去向，不计为事发地",
 }
 _LABEL = {"dateline": "电头", "byline": "记者发稿地", "source": "消息来源所在地", "org": "单位名称中的地名",
-          "brand": "单位名称中的地名", "felt": "有震感的地区"}
+          "brand": "单位名称中的地名", "felt": "有震感的地区", "origin": "当事人的籍贯、来处或去向"}
 
 
 class SceneReader:
@@ -143,7 +144,7 @@ class SceneReader:
         chains = _chains(text, mentions)
         kept, weak, notes = self._roles(text, mentions, chains, kinds)
         result = g.resolve(text, kept)
-        if not weak:
+        if not weak or not result.mentions:
             return replace(result, notes=result.notes + tuple(notes)) if notes else result
         return self._scene(text, result, weak, notes)
 
