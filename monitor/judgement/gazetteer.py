@@ -223,10 +223,16 @@ class Gazetteer:
             p = patterns[index]
             if p.blocker:
                 continue
-            if p.suffix_check and self._word_starts_at(text, e - 1):
-                continue          # 古县城, 吉县长: the suffix starts a word (县城, 县长)
+            if p.suffix_check and self._word_starts_at(text, e - 1) and not (
+                    mentions and mentions[-1][1] == s and self.contains(mentions[-1][2], p)):
+                continue          # 古县城, 吉县长: the suffix starts a word (县城, 县长); not 运城市绛县里册峪
             mentions.append((s, e, p))
         return mentions
+
+    def contains(self, outer: _Pattern, inner: _Pattern) -> bool:
+        """Return whether a place of `outer` is above a place of `inner` (运城市 above 绛县)."""
+        above = self._above
+        return any(o in above[c] for c in inner.candidates for o in outer.candidates)
 
     def surfaces(self):
         """Return every place name the matcher knows (folded), without the blocker words."""

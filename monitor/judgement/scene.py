@@ -188,8 +188,8 @@ class SceneReader:
                     if mirrored is not None:
                         q, path = mirrored
                         swap[k] = (s, e, q)
-                        notes.append(f"“{p.surface}”与前文“{mentions[chain[pos - 1]][2].surface}”不符，"
-                                     f"按{path}计（两地名用字相同、次序相反，易混）")
+                        notes.append(f"“{p.surface}”与前文“{mentions[chain[pos - 1]][2].surface}”不符，按{path}计，"
+                                     f"不计为{self.gazetteer.places[p.candidates[0]].path}（两地名用字相同、次序相反，易混）")
                 if role:
                     weak[s] = (role, _REASON[role].format(s=p.surface, name=name))
         for k in range(len(mentions) - 1 if "correction" in kinds else 0):
@@ -252,8 +252,7 @@ class SceneReader:
 
     def _contains(self, outer, inner) -> bool:
         """Return whether a candidate of pattern `outer` contains a candidate of pattern `inner`."""
-        places = self.gazetteer.places
-        return any(o in places[c].ancestors for c in inner.candidates for o in outer.candidates)
+        return self.gazetteer.contains(outer, inner)
 
     def _mirror(self, before, p):
         """Return (pattern, path) of the mirror of `p` when `before` contradicts `p` and contains its mirror."""
