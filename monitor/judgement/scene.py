@@ -212,7 +212,8 @@ class SceneReader:
         if not drop and not swap:
             return mentions, weak, notes
         kept = [swap.get(k, m) for k, m in enumerate(mentions) if k not in drop]
-        return kept, {s: w for s, w in weak.items() if any(m[0] == s for m in kept)}, notes
+        starts = {m[0] for m in kept}
+        return kept, {s: w for s, w in weak.items() if s in starts}, notes
 
     def _chain_role(self, text: str, fs: int, le: int, last, kinds: set[str]) -> tuple[str | None, str]:
         """Return (weak role or None for a scene, organisation name) of the place phrase text[fs:le]."""
