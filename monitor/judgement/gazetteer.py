@@ -97,6 +97,7 @@ class PlaceResult:
     inside: tuple[bool, ...]
     notes: tuple[str, ...]          # Chinese notes on what was left out and why
     mentions: tuple[tuple[str, str], ...]   # (surface, path) of accepted mentions
+    starts: tuple[int, ...] = ()            # where each accepted mention starts in the text
 
 
 # Kinds of a name pattern.
@@ -186,6 +187,7 @@ class Gazetteer:
             if word and word not in names:
                 surfaces.append(word)
                 self._patterns.append(_Pattern(word, (), (), False, weak=False, blocker=True, suffix_check=False))
+        self._by_surface = {p.surface: p for p in self._patterns if not p.blocker}
         self._automaton = ahocorasick_rs.AhoCorasick(surfaces, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
         # Blockers that begin with an administrative suffix (县城, 县长, 区委): 古县城 is not 古县.
         self._suffix_words = frozenset(w for w in blockers if w and w not in names and w[0] in _SUFFIX_WORD_STARTS)
@@ -221,10 +223,24 @@ class Gazetteer:
             p = patterns[index]
             if p.blocker:
                 continue
-            if p.suffix_check and self._word_starts_at(text, e - 1):
-                continue          # 古县城, 吉县长: the suffix starts a word (县城, 县长)
+            if p.suffix_check and self._word_starts_at(text, e - 1) and not (
+                    mentions and mentions[-1][1] == s and self.contains(mentions[-1][2], p)):
+                continue          # 古县城, 吉县长: the suffix starts a word (县城, 县长); not 运城市绛县里册峪
             mentions.append((s, e, p))
         return mentions
+
+    def contains(self, outer: _Pattern, inner: _Pattern) -> bool:
+        """Return whether a place of `outer` is above a place of `inner` (运城市 above 绛县)."""
+        above = self._above
+        return any(o in above[c] for c in inner.candidates for o in outer.candidates)
+
+    def surfaces(self):
+        """Return every place name the matcher knows (folded), without the blocker words."""
+        return self._by_surface.keys()
+
+    def pattern(self, surface: str) -> _Pattern | None:
+        """Return the name pattern of `surface` (a folded place name), or None."""
+        return self._by_surface.get(surface)
 
     def resolve(self, text: str, mentions) -> PlaceResult:
         """Return the places of folded `text` from its `mentions` (steps 3-5)."""
@@ -296,6 +312,7 @@ class Gazetteer:
             tuple(self.inside(i) for i in final),
             tuple(notes),
             tuple((surface, self.places[i].path) for _, surface, i in accepted),
+            tuple(s for s, _, _ in accepted),
         )
 
     def _choose(self, candidates: tuple[int, ...], context: set[int]) -> int | None:

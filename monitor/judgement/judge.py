@@ -32,6 +32,7 @@ from .model import DEPLOYMENT_MODEL, SHIPPED_MODEL, ModelVerdict, TextModel, mod
 from .sentiment import lexicon_score, snownlp_score
 from .numerals import parse_number
 from .scan import LineScanner
+from .scene import SceneReader
 from .severity import Figures, SeverityRules, read_figures
 
 __all__ = ["Judge"]
@@ -106,6 +107,7 @@ class Judge:
         self._hot_re = re.compile(s.get("hot_search_regex", r"$^"))
         self.snownlp_calls = 0
         self._scanner = LineScanner(lexicon, gazetteer)
+        self._scene = SceneReader(gazetteer)      # which named places are the scene (datelines, origins...)
         # ((criterion, group), group, cap) of each criterion: the keys of Hits.crit, built once.
         self._group_keys = {name: tuple(((name, group), group, cap) for group, cap in c.caps.items())
                             for name, c in lexicon.criteria.items()}
@@ -149,7 +151,7 @@ class Judge:
         scanned = self._scanner.scan(f"{item.title}\n{item.text}" if item.title else item.text)
         text = scanned.text
         hits = self.lexicon.hits_of(text, scanned.records)
-        places = self.gazetteer.resolve(text, scanned.mentions)
+        places = self._scene.read(text, scanned.mentions)
         sentiment = lexicon_score(hits, self.lexicon.negators)
         # Casualty figures only matter for emergencies: read them only when an incident term is present.
         find = partial(self._scanner.finditer, scanned=scanned)

@@ -26,6 +26,8 @@ def gazetteer():
     pytest.param("臨汾市洪洞縣水庫", ["山西省临汾市洪洞县"], id="traditional-folded"),
     pytest.param("临汾市古县发生山火", ["山西省临汾市古县"], id="two-character-county"),
     pytest.param("应县木塔", ["山西省朔州市应县"], id="two-character-county-at-start"),
+    # chinanews.com.cn/sh/2021/12-27/9638839.shtml: 县里 is a word, but not right after the county's own city.
+    pytest.param("山西省运城市绛县里册峪一带", ["山西省运城市绛县"], id="two-character-county-before-a-suffix-word"),
 ])
 def test_it_names_places_by_full_path(gazetteer, text, expected):
     assert list(gazetteer.find(text).paths) == expected
