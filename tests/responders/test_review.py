@@ -235,3 +235,16 @@ def test_a_review_case_is_opened_once_per_event(session, clock, directory):
                                   config=CONFIG)
     assert again == [] and len(session.exec(select(Case)).all()) == 1
     assert session.exec(select(ClockStep).where(ClockStep.step == "opened")).first() is None
+
+
+def test_the_review_alert_reads_in_chinese_with_beijing_time(session, clock, directory):
+    from alerts.render import Renderer, message_context
+
+    case, _ = open_review(session, clock.now(), directory, provisional="major_emergency", seen_before=timedelta(hours=1))
+    fire(session, clock, directory, CONFIG)
+    (alert,) = events(session, case.id)
+    ctx = message_context(kind=alert.kind, payload=alert.payload, now=clock.now(), base_url="http://127.0.0.1:8080")
+    out = Renderer().render(alert.kind, ctx, "text")
+    assert "待研判" in out.body and "请值班员立即研判" in out.body and "太谷区某化工厂爆炸" in out.subject
+    # The provisional 5 h deadline counts from first detection (08:00 Beijing time): due 13:00 Beijing time.
+    assert "13:00（北京时间）" in out.body and "第一责任主体" not in out.body
