@@ -12,6 +12,9 @@ tells only the on-duty officer (`ladder.plan_review_steps`).
   the chosen severity's clocks count from the same start. The full ladder is
   planned from the confirmation: the opening notice to the first body at once,
   and of the steps already past only the latest (`ladder.plan_steps`).
+- `promote_reviews_for_judged`: when a later judgement of the event (more reports, a
+  rising toll) is a priority, the judge is now sure: the case is confirmed as above
+  with the new severity (actor "system"; not a label, it is the judge's own verdict).
 - `dismiss_review`: the case closes as not a priority opinion (`dismissed`, with
   the reason, required); its provisional clocks stop. No body is told (none was).
 
@@ -38,9 +41,11 @@ from .models import Case, Clock, ClockStep
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["confirm_review", "dismiss_review", "REVIEW_STATUS", "PROVISIONAL"]
+__all__ = ["confirm_review", "dismiss_review", "promote_reviews_for_judged", "REVIEW_STATUS", "PROVISIONAL",
+           "SYSTEM_ACTOR"]
 
 REVIEW_STATUS = "review"
+SYSTEM_ACTOR = "system"
 PROVISIONAL = "provisional"
 _STEP = ClockStep.__table__
 _SEVERITY_LABEL = {"major_emergency": "特别重大、重大突发事件", "general": "一般重点舆情"}
@@ -130,3 +135,22 @@ def dismiss_review(session: Session, now: datetime, *, case_id, reason: str, act
     session.commit()
     logger.info("review case %s dismissed by %s", case_id, actor)
     return case
+
+
+def promote_reviews_for_judged(session: Session, now: datetime, judged: dict, *, config: ClocksConfig) -> list[Case]:
+    """Confirm the 待研判 cases of events now judged a priority (`judged`: event id -> Assessment); return them.
+
+    One query for the cases; each confirmation commits (`confirm_review` does).
+    """
+    sure = {event_id: a for event_id, a in judged.items() if a.priority and a.severity is not None}
+    if not sure:
+        return []
+    rows = session.exec(select(Case.id, Case.event_id).where(Case.event_id.in_(list(sure)),
+                                                            Case.status == REVIEW_STATUS).order_by(Case.id)).all()
+    promoted = []
+    for case_id, event_id in rows:
+        a = sure[event_id]
+        promoted.append(confirm_review(session, now, case_id=case_id, actor=SYSTEM_ACTOR, config=config,
+                                       severity=a.severity, especially_major=a.especially_major or None,
+                                       reason="重新研判为重点舆情"))
+    return promoted

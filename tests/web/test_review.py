@@ -172,3 +172,30 @@ def test_the_review_forms_need_the_csrf_token(browser, runtime, users):
     case_id = make_review_case(runtime)
     b = browser("officer")
     assert b.post(f"/cases/{case_id}/review/confirm", {}, csrf=False).status_code == 403
+
+
+def test_a_review_event_judged_again_keeps_one_case_and_is_confirmed_when_the_judge_becomes_sure(
+        api, runtime, users, token_of, engine, clock):
+    plain = runtime.judge
+    runtime._judge = UnsureJudge.from_config(runtime.config.judgement, runtime.config.directory.jurisdiction,
+                                             base_dir=runtime.config.base_dir)
+    with Session(engine) as s:
+        sync_sources(s, clock.now(), runtime.config.sources, base_dir=runtime.config.base_dir)
+        s.commit()
+    token = token_of("officer")
+    title = "太谷区一化工厂发生爆炸致12人死亡"
+    text = "11月20日8时许，晋中市太谷区一化工厂发生爆炸事故，造成12人死亡、5人受伤，事故原因正在调查。"
+    assert api.post("/api/items", headers=auth(token), json={"id": "r1", "title": title, "text": text}).json()["cases"] == 1
+    (case,) = api.get("/api/cases?status=review", headers=auth(token)).json()
+    first_seen = {c["kind"]: c["started_at"] for c in case["clocks"]}
+    clock.advance(timedelta(minutes=40))
+    again = api.post("/api/items", headers=auth(token), json={"id": "r2", "title": title, "text": text + "现场救援仍在进行。"})
+    assert again.status_code == 200 and again.json()["cases"] == 0, again.text
+    assert [c["id"] for c in api.get("/api/cases?status=all", headers=auth(token)).json()] == [case["id"]]
+    runtime._judge = plain            # the judge is sure now: the next report confirms the case
+    clock.advance(timedelta(minutes=20))
+    api.post("/api/items", headers=auth(token), json={"id": "r3", "title": title, "text": text + "省应急管理厅已派工作组。"})
+    body = api.get(f"/api/cases/{case['id']}", headers=auth(token)).json()
+    assert body["status"] == "open"
+    assert {c["kind"]: c["started_at"] for c in body["clocks"] if c["status"] == "running"} == first_seen
+    assert labels(engine) == []        # the system's own confirmation is not an officer's label
