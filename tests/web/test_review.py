@@ -158,6 +158,7 @@ def test_the_dashboard_shows_the_queue_and_the_case_page_confirms(browser, runti
     assert "待研判" in home and f'data-review-case="{case_id}"' in home and "太谷区某小区燃气泄漏疑有人员被困" in home
     page = b.get(f"/cases/{case_id}").text
     assert "确认为重点舆情" in page and "排除（非重点舆情）" in page and "暂定时限自首次监测发现时起算" in page
+    assert "不能再操作" not in page and 'class="countdown"' in page       # the provisional clocks count down
     refused = b.post(f"/cases/{case_id}/review/dismiss", {"reason": "  "})
     assert refused.status_code == 303
     assert "请填写排除理由" in b.get(refused.headers["location"]).text
