@@ -168,7 +168,8 @@ def _opening(now: datetime, *, assessment: Assessment, assignment: Assignment, c
     row = {
         "event_id": event.id if event else None,
         "title": title or (event.title if event else "") or "（无标题）",
-        "status": "review" if review else "open", "opened_at": now, "closed_at": None, "opened_by": opened_by, "severity": severity,
+        "status": "review" if review else "open", "opened_at": now, "closed_at": None, "opened_by": opened_by,
+        "severity": severity,
         "especially_major": assessment.especially_major, "criteria": list(assessment.criteria),
         "localities": list(assessment.localities), "sectors": list(assessment.sectors),
         "rule": assignment.rule, "first_body": "、".join(b.name for b in assignment.first) or None,
@@ -244,7 +245,8 @@ def _insert_clocks(session: Session, now: datetime, plans: list[tuple[int, list[
     for case_id, clocks in plans:
         ids = [next(clock_ids) for _ in clocks]
         if case_id in review_ids:
-            step_rows += [_step_row(ids[i], case_id, step) for i, step in plan_review_steps(clocks, config, opened_at=now)]
+            review_steps = plan_review_steps(clocks, config, opened_at=now)
+            step_rows += [_step_row(ids[i], case_id, step) for i, step in review_steps]
         else:
             step_rows += _ladder_rows(now, case_id, ids, clocks, config, with_opened=with_opened)
     if step_rows:

@@ -30,8 +30,9 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from monitor.assessment import SEVERITIES
+from monitor.timestamps import SHANGHAI
 
-from .actions import _audit, _case, _text
+from .actions import _KIND_LABEL, _audit, _case, _text
 from .cases import plan_case_clocks, plan_ladder
 from .config import ClocksConfig
 from .errors import InvalidAction
@@ -82,13 +83,15 @@ def confirm_review(session: Session, now: datetime, *, case_id, actor: str, conf
     old_severity = case.severity
     _cancel_review_steps(session, case, f"已确认为重点舆情（{actor}）")
     trace = list((case.responsible or {}).get("trace") or [])
+    who = "系统重新研判为重点舆情" if actor == SYSTEM_ACTOR else f"人工确认为重点舆情（{actor}）"
+    since = start.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
     if severity == old_severity and provisional:
         for c in provisional:
             c.status = "running"
             session.add(c)
         session.flush()
         plan_ladder(session, now, case_id=case.id, clocks=provisional, config=config)
-        trace.append(f"人工确认为重点舆情（{actor}）：沿用暂定计时，起点 {start.isoformat()}，不重新计时")
+        trace.append(f"{who}：沿用暂定计时，起点 {since}，不重新计时")
     else:
         for c in provisional:
             c.status, c.stopped_at = "replaced", now
@@ -97,8 +100,9 @@ def confirm_review(session: Session, now: datetime, *, case_id, actor: str, conf
         case.severity = severity
         planned = plan_case_clocks(session, now, case=case, started_at=start, config=config, severity=severity,
                                    with_opened=True)
-        trace.append(f"人工确认为重点舆情（{actor}），定级为{_SEVERITY_LABEL[severity]}：自原起点 {start.isoformat()} 计时，"
-                     + "、".join(f"{c.kind} 时限 {c.due_at.isoformat()}" for c in planned))
+        trace.append(f"{who}，定级为{_SEVERITY_LABEL[severity]}：自原起点 {since} 计时，" + "、".join(
+            f"{_KIND_LABEL.get(c.kind, c.kind)}时限 {c.due_at.astimezone(SHANGHAI).strftime('%m-%d %H:%M')}"
+            for c in planned))
     if especially_major is not None:
         case.especially_major = especially_major
     case.status = "open"

@@ -248,3 +248,12 @@ def test_the_review_alert_reads_in_chinese_with_beijing_time(session, clock, dir
     assert "待研判" in out.body and "请值班员立即研判" in out.body and "太谷区某化工厂爆炸" in out.subject
     # The provisional 5 h deadline counts from first detection (08:00 Beijing time): due 13:00 Beijing time.
     assert "13:00（北京时间）" in out.body and "第一责任主体" not in out.body
+
+
+def test_the_confirmation_trace_reads_in_chinese_with_beijing_time(session, clock, directory):
+    case, _ = open_review(session, clock.now(), directory, seen_before=timedelta(hours=1))
+    confirm_review(session, clock.now(), case_id=case.id, actor="值班员中", config=CONFIG, severity="major_emergency")
+    trace = session.get(Case, case.id).responsible["trace"][-1]
+    # First detection 08:00 Beijing time; the 5 h release is due 13:00 Beijing time.
+    assert "人工确认为重点舆情（值班员中）" in trace and "2026-11-20 08:00（北京时间）" in trace
+    assert "5小时发布权威信息时限 11-20 13:00" in trace and "first_release" not in trace and "+00:00" not in trace
