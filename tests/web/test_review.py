@@ -200,3 +200,10 @@ def test_a_review_event_judged_again_keeps_one_case_and_is_confirmed_when_the_ju
     assert body["status"] == "open"
     assert {c["kind"]: c["started_at"] for c in body["clocks"] if c["status"] == "running"} == first_seen
     assert labels(engine) == []        # the system's own confirmation is not an officer's label
+
+
+def test_the_openapi_document_lists_the_review_actions_and_they_need_a_token(api):
+    doc = api.get("/api/openapi.json").json()
+    assert {"/api/cases/{case_id}/confirm", "/api/cases/{case_id}/dismiss"} <= set(doc["paths"])
+    assert api.post("/api/cases/1/confirm").status_code == 401
+    assert api.post("/api/cases/1/dismiss", json={"reason": "x"}).status_code == 401
