@@ -49,9 +49,12 @@ class Assessment:
     sectors: tuple[str, ...] = ()          # ORG.md sector codes
     in_jurisdiction: bool | None = None
     rationale: tuple[str, ...] = ()        # Chinese reasons naming words, numbers and rule ids
-    review: bool = False                   # 待研判: an officer decides (never together with priority)
-    confidence: float | None = None        # how sure the judge is of its verdict, 0-1 (None: rules only)
-    provisional_severity: str | None = None  # the severity a review item's provisional clocks use
+    # 待研判: not sure enough to be a priority, not clear enough to drop; an officer decides.
+    # A review item has priority False and severity None (CONTRACT.md); `provisional_severity` is the
+    # severity its provisional clocks use (None: general).
+    review: bool = False
+    confidence: float | None = None        # 0-1: how sure the judge is of its priority / review / not verdict
+    provisional_severity: str | None = None
     # --- facts for the assignment rules (RULES.md 4.2) ---
     national_policy: bool = False          # concerns a State Council / national ministry policy
     superior_request: bool = False         # a superior body ordered a response

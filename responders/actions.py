@@ -36,6 +36,7 @@ from .clockplan import CLOCKS_FOR_SEVERITY
 from .config import SECTORS, ClocksConfig
 from .directory import Directory
 from .errors import CaseNotFound, InvalidAction
+from .labels import record_label
 from .ladder import NOTICE_STEPS
 from .models import AuditEntry, Case, Clock, ClockStep, Response
 
@@ -59,6 +60,8 @@ def _case(session: Session, case_id) -> Case:
 
 
 def _open(case: Case) -> None:
+    if case.status == "review":
+        raise InvalidAction(f"案件 {case.id} 待研判，请先确认为重点舆情或排除（非重点舆情）")
     if case.status != "open":
         raise InvalidAction(f"案件 {case.id} 已{'结案' if case.status == 'closed' else '撤销'}，不能再操作")
 
@@ -232,6 +235,12 @@ def change_severity(session: Session, now: datetime, *, case_id, severity: str, 
         _notice(session, now, case, "regraded", note=f"{old_severity} → {severity}：{reason}")
     _audit(session, now, case, actor, "change_severity", old=old_severity, new=severity,
            especially_major=case.especially_major, reason=reason, replaced_clocks=[c.id for c in replaced])
+    lower = (old_severity == "major_emergency" and severity == "general") or (old_major and not case.especially_major)
+    if severity != old_severity or case.especially_major != old_major:
+        # Issue 14: the officer's verdict on the severity, learned from (the system's own upgrades are not).
+        record_label(session, now, case=case, actor=actor, decision="downgrade" if lower else "upgrade", priority=True,
+                     reason=reason, severity=severity, localities=list(case.localities or []),
+                     sectors=list(case.sectors or []))
     case_id = case.id       # read before the commit expires the case: after it, a query
     session.commit()
     logger.info("case %s re-graded %s -> %s by %s (%d clocks replaced)", case_id, old_severity, severity, actor, len(replaced))
@@ -248,6 +257,7 @@ def dismiss(session: Session, now: datetime, *, case_id, reason: str, actor: str
     session.add(case)
     _notice(session, now, case, "dismissed", note=reason)
     _audit(session, now, case, actor, "dismiss", reason=reason, stopped_clocks=[c.id for c in stopped])
+    record_label(session, now, case=case, actor=actor, decision="dismiss", priority=False, reason=reason)
     session.commit()
     logger.info("case %s dismissed by %s", case.id, actor)
     return case
@@ -308,6 +318,12 @@ def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: st
     session.flush()
     _notice(session, now, case, "reassigned", note="；".join(changes))
     _audit(session, now, case, actor, "reassign", reason=reason, old_first=old_first, new=record)
+    if reassign_to is not None:
+        # Issue 14: the places and sectors of the new first body are the officer's verdict on them.
+        first = record["first"]
+        record_label(session, now, case=case, actor=actor, decision="reassign", priority=True, reason=reason,
+                     severity=case.severity, localities=list(dict.fromkeys(b["locality"] for b in first)),
+                     sectors=list(dict.fromkeys(b["sector"] for b in first if b.get("sector"))))
     session.commit()
     logger.info("case %s reassigned by %s: %s", case.id, actor, "; ".join(changes))
     return case

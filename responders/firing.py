@@ -42,7 +42,7 @@ from monitor.timestamps import UTCDateTime
 
 from .config import ClocksConfig
 from .directory import Directory
-from .ladder import EVENT_KIND, NOTICE_STEPS, Recipients
+from .ladder import EVENT_KIND, NOTICE_STEPS, REVIEW_STEPS, Recipients
 from .models import Case, Clock, ClockEvent, ClockStep
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ _STEP = ClockStep.__table__
 _CLOCK = Clock.__table__
 _CASE = Case.__table__
 _LIVE_CLOCK = ("running", "overdue")
+_REVIEW_CLOCK = ("provisional",)
 _EVIDENCE_PER_CASE = 5
 _ORDER = ("opened", "reminder", "leader", "overdue")
 
@@ -142,7 +143,13 @@ def fire_batch(session: Session, now: datetime, *, directory: Directory, config:
     to_cancel: dict[int, str] = {}
     failures: list[tuple[int, str]] = []
     for r in rows:
-        if r.step not in NOTICE_STEPS:
+        review_step = r.step in REVIEW_STEPS
+        if review_step:
+            # 待研判 (issue 14): only while the case is still in review and its provisional clock runs.
+            if r.case_status != "review" or r.clock_status not in _REVIEW_CLOCK:
+                to_cancel[r.id] = "已不在待研判队列" if r.case_status != "review" else f"时钟已停止（{r.clock_status}）"
+                continue
+        elif r.step not in NOTICE_STEPS:
             if r.case_status != "open":
                 to_cancel[r.id] = f"案件已{'结案' if r.case_status == 'closed' else '撤销'}"
                 continue
@@ -151,10 +158,12 @@ def fire_batch(session: Session, now: datetime, *, directory: Directory, config:
                 continue
         try:
             late = max((now - r.due_at).total_seconds(), 0.0)
+            # A review step names no body (no body's group channel may get it) and carries its note as the text.
+            responsible = {} if review_step else r.responsible
             case = {"id": r.case_id, "title": r.title, "severity": r.severity, "especially_major": r.especially_major,
-                    "criteria": r.criteria, "responsible": r.responsible, "drill": r.drill}
+                    "criteria": r.criteria, "responsible": responsible, "drill": r.drill}
             clock = {"kind": r.clock_kind, "hours": r.clock_hours, "due_at": r.clock_due_at}
-            people = recipients.for_step(r.step, responsible=r.responsible or {},
+            people = recipients.for_step(r.step, responsible=responsible or {},
                                          especially_major=bool(r.especially_major), at=now)
             to_fire[r.id] = {
                 "row": r, "late": late,
@@ -165,6 +174,8 @@ def fire_batch(session: Session, now: datetime, *, directory: Directory, config:
                                              evidence=evidence.get(r.event_id, []), note=r.note),
                 },
             }
+            if review_step:
+                to_fire[r.id]["event"]["payload"].update(review=True, text=r.note or "")
         except Exception as e:  # noqa: BLE001 - one bad record must not stop the others (STYLE.md 3)
             logger.exception("clock step %s (case %s) failed, retrying in %s", r.id, r.case_id, config.retry_after)
             failures.append((r.id, f"{type(e).__name__}: {e}"))

@@ -10,6 +10,13 @@ Steps of one clock (defaults; `[clocks.ladder]` changes them):
 | overdue   | at the deadline                        | coordination office (办公厅（室）), 主要负责同志 if especially major (A-8), the officer |
 | follow_up | every `follow_up_every` after the first response, until closed (T-5) | 联络人 + 承办人 |
 
+A 待研判 (review) case's provisional clocks get the review ladder instead
+(`plan_review_steps`): `review_alert` at the opening when the provisional
+severity is a major emergency, and `review_reminder` at the leader step's
+position of its nearest clock (before the provisional deadline); both tell the
+on-duty officer only, whatever `[clocks.ladder] recipients` says, and never
+repeat. The full ladder is planned when the officer confirms the case.
+
 Officer actions add one-off notice steps (`confirmed`, `reassigned`, `regraded`,
 `closed`, `dismissed`) due at once; they never repeat.
 
@@ -37,16 +44,22 @@ from .clockplan import PlannedClock, clock_position
 from .config import ClocksConfig
 from .directory import Directory, Person
 
-__all__ = ["PlannedStep", "plan_steps", "Recipients", "EVENT_KIND", "NOTICE_STEPS", "person_record"]
+__all__ = ["PlannedStep", "plan_steps", "plan_review_steps", "Recipients", "EVENT_KIND", "NOTICE_STEPS", "REVIEW_STEPS",
+           "person_record"]
 
 # ClockStep.step -> ClockEvent.kind (the alerts package reads the latter).
 EVENT_KIND = {"opened": "opened", "reminder": "reminder", "leader": "leader", "overdue": "overdue", "follow_up": "reminder",
               "confirmed": "confirmed", "reassigned": "reassigned", "regraded": "other", "closed": "other",
-              "dismissed": "other"}
+              "dismissed": "other", "review_alert": "other", "review_reminder": "other"}
 # One-off notices of an officer's action: fired by the loop like any step (so recipients are
 # resolved from the directory at fire time), whatever the state of the case and its clocks.
 NOTICE_STEPS = ("confirmed", "reassigned", "regraded", "closed", "dismissed")
 _ORDER = ("opened", "reminder", "leader", "overdue")
+# The steps of a 待研判 case's provisional clocks: the on-duty officer only (issue 14).
+REVIEW_STEPS = ("review_alert", "review_reminder")
+REVIEW_ALERT_NOTE = ("待研判：疑似特别重大、重大突发事件，请值班员立即研判，确认为重点舆情或排除（非重点舆情）。"
+                     "暂定时限自首次监测发现时起算，确认后不重新计时。")
+REVIEW_REMINDER_NOTE = "待研判事项临近暂定回应时限，请值班员尽快研判：确认为重点舆情或排除（非重点舆情）。"
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,32 @@ def plan_steps(clock: PlannedClock, config: ClocksConfig, *, opened_at: datetime
             out.append(PlannedStep(name, opened_at, _repeat(config, name), note=f"立案时已过原定时点 {at.isoformat()}，立即发出"))
         else:
             out.append(PlannedStep(name, at, _repeat(config, name)))
+    return out
+
+
+def plan_review_steps(clocks: list[PlannedClock], config: ClocksConfig, *,
+                      opened_at: datetime) -> list[tuple[int, PlannedStep]]:
+    """Return (index into `clocks`, step) of a 待研判 case's provisional clocks (`clocks` sorted by deadline).
+
+    1. a would-be major emergency (its clocks include the 5 h `first_release`) gets
+       `review_alert` at the opening;
+    2. the nearest clock gets `review_reminder` at its leader step's position
+       (`leader_before` its deadline; 80 % of the span when none is set), moved to
+       the opening when that has passed, and left out when the alert already fires
+       then (one message, not two).
+    """
+    if not clocks:
+        return []
+    out: list[tuple[int, PlannedStep]] = []
+    major = any(c.kind == "first_release" for c in clocks)
+    if major:
+        out.append((0, PlannedStep("review_alert", opened_at, None, note=REVIEW_ALERT_NOTE)))
+    first = clocks[0]
+    span = timedelta(hours=first.hours)
+    before = config.ladder.leader_before.get(first.kind)
+    at = clock_position(first.started_at, span - before if before else span * 0.8, config)
+    if at > opened_at or not major:
+        out.append((0, PlannedStep("review_reminder", max(at, opened_at), None, note=REVIEW_REMINDER_NOTE)))
     return out
 
 
@@ -157,7 +196,7 @@ class Recipients:
         Always at least the on-duty officer: a case without a first body (needs_triage)
         still reaches someone who can act.
         """
-        roles = self.config.ladder.recipients.get(step, ["officer"])
+        roles = ["officer"] if step in REVIEW_STEPS else self.config.ladder.recipients.get(step, ["officer"])
         # A firing batch resolves many steps at one instant, often for the same bodies: resolve each
         # (step, bodies, especially major) once per batch.
         key = (step, bool(especially_major), at, _bodies_key(responsible))

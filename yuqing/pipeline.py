@@ -15,6 +15,7 @@ from monitor.incidents import merge_incidents
 from monitor.judgement import judge_pending_events
 from responders.cases import events_with_cases, open_cases_for_judged
 from responders.regrade import upgrade_cases_for_judged
+from responders.review import promote_reviews_for_judged
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ def after_ingest(session, now, runtime) -> dict:
         judged = judge_pending_events(session, now, runtime.judge, limit=BATCH)
         if not judged:
             break
-        with_cases = events_with_cases(session, [e.id for e, a in judged if a.priority])
+        # 待研判 events too (issue 14): a review event judged again must not open a second case.
+        with_cases = events_with_cases(session, [e.id for e, a in judged if a.priority or a.review])
         remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases)
         cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory, config=runtime.config.clocks,
                                       drill=runtime.config.drill, with_cases=with_cases)
@@ -49,6 +51,8 @@ def after_ingest(session, now, runtime) -> dict:
         opened = [(case.id, case.title[:60], case.severity, case.rule) for case in cases]
         session.commit()
         upgraded = upgrade_cases_for_judged(session, now, regrade, config=runtime.config.clocks)
+        # A 待研判 case whose event is now judged a priority is confirmed (the judge is sure now).
+        upgraded += promote_reviews_for_judged(session, now, regrade, config=runtime.config.clocks)
         judged_total += len(judged)
         merged_total += len(judged) - len(remaining)
         cases_total += len(cases)

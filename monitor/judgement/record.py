@@ -11,7 +11,7 @@ __all__ = ["judgement_record", "parse_input", "InputError", "RECORD_KEYS"]
 
 # Key order of a CONTRACT.md output line.
 RECORD_KEYS = ("id", "priority", "criteria", "severity", "especially_major", "sentiment", "localities", "sectors",
-               "in_jurisdiction", "responsible", "clocks", "rationale")
+               "in_jurisdiction", "responsible", "clocks", "rationale", "review", "confidence")
 
 
 class InputError(ValueError):
@@ -33,6 +33,8 @@ def judgement_record(item_id: str, a: Assessment) -> dict:
         "responsible": None,
         "clocks": [],
         "rationale": list(a.rationale),
+        "review": bool(a.review) and not a.priority,
+        "confidence": a.confidence,
     }
 
 

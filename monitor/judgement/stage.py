@@ -233,3 +233,15 @@ def judge_pending_events(session: Session, now: datetime, judge: Judge, *,
             event = JudgedEvent(r.id, r.title, t.first_seen_at, t.first_published_at, incidents[r.id])
             out.append((event, assessments[r.id]))
     return out
+
+
+def judged_inputs(session: Session, events) -> dict[int, ItemInput]:
+    """Return, per event id, the ItemInput `judge_pending_events` judges the event on (its merged text).
+
+    `events` have `.id`, `.title`, `.first_published_at`, `.item_count`, `.source_count` and
+    `.growth_per_hour` (monitor.models.Event). Used to store an officer's decision with the
+    text that was judged (responders.labels).
+    """
+    events = list(events)
+    items, metrics = _items(session, [e.id for e in events])
+    return {e.id: event_input(e, items.get(e.id, []), metrics.get(e.id, [])) for e in events}

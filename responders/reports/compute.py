@@ -115,7 +115,7 @@ def _collect(session: Session, start: datetime, end: datetime, *, now: datetime,
     w = _Window(start, end)
     opened = list(session.exec(select(*CASE_COLUMNS).where(Case.opened_at >= start, Case.opened_at < end)))
     clocks = list(session.exec(select(*_CLOCK_COLUMNS).where(
-        Clock.status != "replaced",
+        Clock.status.not_in(("replaced", "provisional")),     # a 待研判 case's clocks are no duty yet (issue 14)
         or_(and_(Clock.due_at >= start, Clock.due_at < end),
             and_(Clock.stopped_at >= start, Clock.stopped_at < end),
             and_(Clock.started_at < end, Clock.due_at >= end)))))
@@ -136,7 +136,7 @@ def _collect(session: Session, start: datetime, end: datetime, *, now: datetime,
                               | {r.case_id for r in responses if r.case_id in in_scope})
 
     for case in opened:
-        if case.id in in_scope:
+        if case.id in in_scope and case.status != "review":     # 待研判: not (yet) a priority opinion
             w.opened.append((case, holders.at(case.id, case.opened_at)))
     for clock in clocks:
         if clock.case_id not in in_scope:

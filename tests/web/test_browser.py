@@ -85,3 +85,39 @@ def test_an_officer_signs_in_sees_a_countdown_tick_confirms_a_response_and_the_c
     assert "已按时回应" in clock.inner_text()
     assert page.locator('.clock[data-clock="press_conference"] .countdown').count() == 1
     assert page.problems == []                          # no CSP violation, no script error
+
+
+def test_the_officer_finds_a_review_item_on_the_dashboard_and_dismisses_it_with_a_reason(runtime, users, page, engine):
+    from sqlmodel import Session, select
+
+    from responders.labels import JudgementLabel
+
+    from .test_review import make_review_case
+
+    kept = make_review_case(runtime, title="太谷区某中学食堂疑似食物中毒", provisional="major_emergency")
+    dropped = make_review_case(runtime, title="太谷区某景区开园公告")
+    page.goto("/login")
+    page.fill("input[name=username]", "officer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+
+    queue = page.locator("#review-queue")
+    assert "待研判" in queue.locator("h1").inner_text()
+    assert queue.locator(f'tr[data-review-case="{kept}"]').count() == 1
+    row = queue.locator(f'tr[data-review-case="{dropped}"]')
+    assert row.locator(".countdown").inner_text().startswith("剩余")
+    row.locator("a", has_text="研判").click()
+    page.wait_for_url(re.compile(rf"/cases/{dropped}#review$"))
+    assert "待研判" in page.locator(".meta .status-review").inner_text()
+    page.fill("#review-dismiss textarea[name=reason]", "景区商业公告，不涉及政务")
+    page.click("#review-dismiss button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    assert "已排除" in page.locator(".flash").inner_text()
+    assert page.locator(f'#review-queue tr[data-review-case="{dropped}"]').count() == 0
+    assert page.locator(f'#review-queue tr[data-review-case="{kept}"]').count() == 1
+    assert page.problems == []
+    with Session(engine) as s:
+        (label,) = s.exec(select(JudgementLabel)).all()
+    assert (label.case_id, label.decision, label.priority, label.reason) == (dropped, "dismiss", False,
+                                                                             "景区商业公告，不涉及政务")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ["id", "priority", "criteria", "severity", "especially_major", "sentiment", "localities", "sectors",
-        "in_jurisdiction", "responsible", "clocks", "rationale"]
+        "in_jurisdiction", "responsible", "clocks", "rationale", "review", "confidence"]
 
 
 def run_classify(lines, *args):
@@ -38,6 +38,37 @@ def test_it_prints_one_contract_record_per_line_in_order():
         ("first_release", "2026-11-21T05:00:00+00:00"), ("press_conference", "2026-11-22T00:00:00+00:00")]
     assert "not JSON" in bad["error"] and "text" in bad_field["error"]
     assert sport["priority"] is False and sport["responsible"] is None and sport["clocks"] == []
+    assert first["review"] is False and sport["review"] is False
+
+
+def test_a_review_item_is_not_a_priority_and_names_no_body_and_no_clocks(example_config):
+    """待研判 (issue 14): `priority` false, `review` true with its confidence; `responsible` null and `clocks` []
+    as for every non-priority record (CONTRACT.md), whoever would own it: the case keeps that."""
+    import io
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from monitor.judgement import Judge
+    from responders.directory import build_directory
+    from yuqing.commands.classify import classify_lines
+
+    class UnsureJudge(Judge):
+        def assess(self, item, now=None):
+            a = super().assess(item, now)
+            return replace(a, priority=False, severity=None, review=True, confidence=0.58,
+                           provisional_severity=a.severity) if a.priority else a
+
+    judge = UnsureJudge.from_config(example_config.judgement, example_config.directory.jurisdiction,
+                                    base_dir=example_config.base_dir)
+    line = json.dumps({"id": "u1", "title": "太谷区一化工厂爆炸致11人死亡",
+                       "text": "山西省晋中市太谷区一化工厂发生爆炸，已造成11人死亡。"}, ensure_ascii=False)
+    out = io.StringIO()
+    errors = classify_lines([line], out, judge=judge, directory=build_directory(example_config.directory),
+                            clocks_config=example_config.clocks, now=datetime(2026, 11, 21, tzinfo=timezone.utc))
+    record = json.loads(out.getvalue())
+    assert errors == 0 and list(record) == KEYS
+    assert (record["priority"], record["review"], record["confidence"]) == (False, True, 0.58)
+    assert record["severity"] is None and record["responsible"] is None and record["clocks"] == []
 
 
 def test_a_future_published_time_is_clamped_to_now():

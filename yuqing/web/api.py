@@ -53,14 +53,14 @@ def response_out(r: Response) -> ResponseOut:
 
 
 def summary_fields(case: Case, clocks: list[Clock], now: datetime) -> dict:
-    active = sorted((c for c in clocks if is_active(c)), key=lambda c: c.due_at)
+    active = sorted((c for c in clocks if is_active(c) or c.status == "provisional"), key=lambda c: c.due_at)
     return dict(
         id=case.id, title=case.title, status=case.status, severity=case.severity,
         especially_major=case.especially_major, criteria=list(case.criteria or []),
         localities=list(case.localities or []), sectors=list(case.sectors or []), first_body=case.first_body,
         opened_at=case.opened_at, closed_at=case.closed_at, acknowledged_at=case.acknowledged_at,
         acknowledged_by=case.acknowledged_by, next_due_at=active[0].due_at if active else None,
-        state=clock_state(active[0], now) if active else "answered",
+        state="review" if case.status == "review" else clock_state(active[0], now) if active else "answered",
         clocks=[clock_out(c, now) for c in sorted(clocks, key=lambda c: (c.due_at, c.id))],
     )
 
@@ -78,16 +78,20 @@ def case_detail(session: Session, case: Case, now: datetime) -> CaseDetail:
 
 
 @router.get("/cases", response_model=list[CaseSummary], responses=ERRORS)
-def list_cases(request: Request, status: Literal["open", "closed", "all"] = "open",
+def list_cases(request: Request, status: Literal["open", "closed", "review", "all"] = "open",
                limit: int = Query(500, ge=1, le=5000), offset: int = Query(0, ge=0, le=10**7),
                user: User = Depends(api_user), session: Session = Depends(db)):
-    """Return cases, oldest first: `open`, `closed` (closed or dismissed) or `all`."""
+    """Return cases, oldest first: `open`, `closed` (closed or dismissed), `review` (待研判) or `all`."""
     now = runtime_of(request).clock.now()
     q = select(Case).order_by(Case.opened_at, Case.id)
     if status == "open":
         q = q.where(Case.status == "open")
     elif status == "closed":
-        q = q.where(Case.status != "open")
+        q = q.where(Case.status.in_(("closed", "dismissed")))
+    elif status == "review":
+        q = q.where(Case.status == "review")
+    if is_liaison(user):
+        q = q.where(Case.status != "review")     # 待研判 is the office's own queue (no body's duty yet)
     if is_liaison(user):
         cases = [c for c in session.execute(q).scalars() if case_in_scope(user, c.responsible)][offset:offset + limit]
     else:

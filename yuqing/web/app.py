@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ..demo import web as demo_web
 from ..runtime import Runtime
-from . import admin, api, casework, health, info, login, pages, reports
+from . import admin, api, casework, health, info, login, pages, reports, review
 from .cleantext import clean_json
 from .deps import LoginRequired
 from .rendering import Renderer
@@ -45,10 +45,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(login.router)
     app.include_router(casework.pages)      # /cases/new before /cases/{case_id}
     app.include_router(casework.router)
+    app.include_router(review.router)       # the 待研判 queue's actions (issue 14)
     app.include_router(pages.router)
     app.include_router(info.router)
     app.include_router(admin.router)
     app.include_router(api.router)
+    app.include_router(review.api_router)
     app.include_router(reports.router)     # the 通报 (issue 9)
     if runtime.config.demo is not None:    # demo and drill deployments only (yuqing demo / yuqing drill)
         app.include_router(demo_web.router)

@@ -44,11 +44,12 @@ CLOCK_KINDS = {
 }
 
 CLOCK_STATUSES = {"running": "计时中", "met": "已按时回应", "overdue": "已超时", "stopped": "已停止",
-                  "replaced": "已改计时"}
-CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情"}
+                  "replaced": "已改计时", "provisional": "暂定计时（待研判）"}
+CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情", "review": "待研判"}
 STEP_KINDS = {"opened": "立案通知", "reminder": "到期提醒", "leader": "报告分管领导", "overdue": "超时通报",
               "repeat": "反复提醒", "follow_up": "跟踪回访", "confirmed": "回应确认通知", "reassigned": "改派通知",
-              "regraded": "定级调整通知", "closed": "办结通知", "dismissed": "撤销通知", "report": "通报", "other": "其他"}
+              "regraded": "定级调整通知", "closed": "办结通知", "dismissed": "撤销通知", "report": "通报", "other": "其他",
+              "review_alert": "待研判紧急提示（值班员）", "review_reminder": "待研判到期提醒（值班员）"}
 STEP_STATUSES = {"pending": "待触发", "fired": "已触发", "cancelled": "已取消", "skipped": "已跳过"}
 NOTIFICATION_STATUSES = {"pending": "待发送", "sending": "发送中", "retry": "待重试", "sent": "已送达",
                          "failed": "发送失败"}
@@ -60,7 +61,8 @@ PERSON_ROLES = {"principal": "主要负责同志", "deputy": "分管负责同志
 AUDIT_ACTIONS = {
     "open_case": "立案", "open_manual_case": "手工立案", "acknowledge": "确认收到", "confirm_response": "确认回应",
     "change_severity": "调整级别", "dismiss": "不作为重点舆情（撤销）", "reassign": "改派", "refer_rumor": "移送公安、网信",
-    "close_case": "办结", "user_created": "新建用户", "user_disabled": "停用用户", "user_enabled": "启用用户",
+    "close_case": "办结", "confirm_review": "确认为重点舆情", "dismiss_review": "排除（非重点舆情）",
+    "user_created": "新建用户", "user_disabled": "停用用户", "user_enabled": "启用用户",
     "password_reset": "重设密码", "token_issued": "发放令牌", "token_revoked": "吊销令牌",
 }
 

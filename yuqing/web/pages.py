@@ -10,7 +10,7 @@ from ..tables import User
 from .deps import db, page_user, runtime_of
 from .labels import RESPONSE_MODES, SECTOR_LABELS
 from .permissions import allowed
-from .queries import case_view, dashboard, visible_case
+from .queries import case_view, dashboard, review_queue, visible_case
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,7 +19,9 @@ CASE_ID = Path(ge=1, le=2**31 - 1)
 
 def _dashboard_context(request: Request, session: Session, user: User, page: int) -> dict:
     now = runtime_of(request).clock.now()
-    return {"user": user, "board": dashboard(session, now, user=user, page=page)}
+    review, review_total = review_queue(session, now, user=user)
+    return {"user": user, "board": dashboard(session, now, user=user, page=page), "review": review,
+            "review_total": review_total}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -44,7 +46,8 @@ def case_page(request: Request, case_id: int = CASE_ID, user: User = Depends(pag
     runtime = runtime_of(request)
     view = case_view(session, runtime.clock.now(), case)
     can = {action: allowed(user, action) for action in (
-        "acknowledge", "respond", "reassign", "upgrade", "downgrade", "dismiss", "refer_rumor", "close")}
+        "acknowledge", "respond", "reassign", "upgrade", "downgrade", "dismiss", "refer_rumor", "close",
+        "confirm_review", "dismiss_review")}
     return request.app.state.renderer.page(request, "case.html", {
         "user": user, "view": view, "case": case, "can": can, "modes": RESPONSE_MODES,
         "sectors": SECTOR_LABELS, "localities": sorted(runtime.directory.localities),

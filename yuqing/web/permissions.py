@@ -28,6 +28,8 @@ ACTIONS = {
     "upgrade": "officer",
     "downgrade": "supervisor",
     "dismiss": "supervisor",
+    "confirm_review": "officer",     # 待研判 (issue 14): the on-duty officer decides
+    "dismiss_review": "officer",
     "refer_rumor": "officer",
     "close": "officer",
     "open_case": "officer",

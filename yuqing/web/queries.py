@@ -26,7 +26,7 @@ from ..tables import User
 from .permissions import case_in_scope, is_liaison
 
 __all__ = ["ACTIVE_CLOCK", "is_active", "clock_state", "DashboardRow", "Dashboard", "dashboard", "CaseView", "case_view",
-           "visible_case", "PAGE_SIZE", "SOON_FRACTION"]
+           "visible_case", "PAGE_SIZE", "SOON_FRACTION", "ReviewRow", "review_queue", "REVIEW_LIMIT"]
 
 ACTIVE_CLOCK = ("running", "overdue")
 PAGE_SIZE = 50
@@ -195,11 +195,61 @@ def dashboard(session: Session, now: datetime, *, user: User, page: int = 1, pag
 
 
 def visible_case(session: Session, user: User, case_id: int) -> Case | None:
-    """Return the case when it exists and the user may see it, else None (the caller answers 404)."""
+    """Return the case when it exists and the user may see it, else None (the caller answers 404).
+
+    A 待研判 case is the office's own queue: no body's duty yet, so a liaison does not see it.
+    """
     case = session.get(Case, case_id)
     if case is None or not case_in_scope(user, case.responsible):
         return None
+    if case.status == "review" and is_liaison(user):
+        return None
     return case
+
+
+REVIEW_LIMIT = 200
+
+
+@dataclass
+class ReviewRow:
+    case: Any               # a row of CASE_COLUMNS
+    clock: Any | None       # its nearest provisional clock (a row of CLOCK_COLUMNS)
+    state: str              # on_time | soon | overdue, by the provisional deadline
+
+
+def review_queue(session: Session, now: datetime, *, user: User, limit: int = REVIEW_LIMIT) -> tuple[list[ReviewRow], int]:
+    """Return (the 待研判 cases, nearest provisional deadline first, at most `limit`; how many there are).
+
+    Liaisons get none (see `visible_case`).
+    """
+    if is_liaison(user):
+        return [], 0
+    total = session.execute(select(func.count(Case.id)).where(Case.status == "review")).scalar_one()
+    if not total:
+        return [], 0
+    nearest = (select(Clock.case_id, func.min(Clock.due_at).label("due"))
+               .where(Clock.status == "provisional").group_by(Clock.case_id).subquery())
+    ids = list(session.execute(select(Case.id).outerjoin(nearest, nearest.c.case_id == Case.id)
+                               .where(Case.status == "review")
+                               .order_by(nearest.c.due.is_(None), nearest.c.due, Case.id).limit(limit)).scalars())
+    cases = {c.id: c for c in session.execute(select(*CASE_COLUMNS).where(Case.id.in_(ids)))}
+    first: dict[int, Any] = {}
+    for c in session.execute(select(*CLOCK_COLUMNS).where(Clock.case_id.in_(ids), Clock.status == "provisional")
+                             .order_by(Clock.due_at, Clock.id)):
+        first.setdefault(c.case_id, c)
+    rows = []
+    for cid in ids:
+        clock = first.get(cid)
+        if clock is None:
+            state = "on_time"
+        elif clock.due_at <= now:
+            state = "overdue"
+        elif clock.due_at - now <= timedelta(hours=clock.hours * SOON_FRACTION):
+            state = "soon"
+        else:
+            state = "on_time"
+        rows.append(ReviewRow(cases[cid], clock, state))
+    return rows, total
 
 
 @dataclass

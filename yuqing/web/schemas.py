@@ -32,7 +32,7 @@ class ClockOut(BaseModel):
     hours: float
     started_at: datetime
     due_at: datetime
-    status: str = Field(description="running | met | overdue | stopped | replaced")
+    status: str = Field(description="running | met | overdue | stopped | replaced | provisional (a 待研判 case's)")
     stopped_at: datetime | None = None
     state: str = Field(description="on_time | soon | overdue for an active clock, else its status")
 
@@ -59,7 +59,7 @@ class AuditOut(BaseModel):
 class CaseSummary(BaseModel):
     id: int
     title: str
-    status: str = Field(description="open | closed | dismissed")
+    status: str = Field(description="open | closed | dismissed | review (待研判: provisional clocks, an officer decides)")
     severity: str
     especially_major: bool
     criteria: list[str]
@@ -71,7 +71,7 @@ class CaseSummary(BaseModel):
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     next_due_at: datetime | None = Field(None, description="the nearest deadline of an active clock")
-    state: str = Field(description="on_time | soon | overdue | answered (no active clock)")
+    state: str = Field(description="on_time | soon | overdue | answered (no active clock) | review (待研判)")
     clocks: list[ClockOut]
 
 
