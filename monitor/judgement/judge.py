@@ -90,7 +90,7 @@ class Judge:
     """The rules, lexicons and gazetteer of the judgement, loaded once (thread-safe to share)."""
 
     def __init__(self, *, lexicon: Lexicon, gazetteer: Gazetteer, severity: SeverityRules,
-                 sentiment_mode: str = "borderline", classifier: str = "rules-v1",
+                 sentiment_mode: str = "never", classifier: str = "rules-v1",
                  model: TextModel | None = None, review_band: tuple[float, float] | None = None):
         self.lexicon = lexicon
         self.model = model
@@ -328,10 +328,10 @@ class Judge:
                 authority: str | None) -> _Decision:
         """Return priority / review / none from the rules and, where they are not authoritative, the model.
 
-        With an `authority` (see `_authority`) the item is a priority whatever the model says. When the rules
-        found a criterion, the item is a priority if the model's calibrated probability p >= low, else 待研判.
-        Otherwise p decides: p >= high is a priority, low <= p < high is 待研判 (review), below low it is not a
-        priority. Without a model the rules decide alone.
+        With an `authority` (see `_authority`) the item is a priority whatever the model says. Otherwise the
+        model's calibrated probability p decides (it reads the rules' findings too): p >= high is a priority,
+        low <= p < high is 待研判 (review), below low it is not a priority, except that an item in which the
+        rules found a criterion is never dropped: below high it is 待研判. Without a model the rules decide alone.
         """
         if verdict is None:
             return _Decision("priority" if rule_criteria else "none", rule_criteria, rule_criteria, None, ())
@@ -342,17 +342,14 @@ class Judge:
         because = f"（依据短语：{phrases}）" if phrases else ""
         if authority:
             return _Decision("priority", likely, likely, 1.0, (f"{authority}；模型概率{p:.2f}",))
-        if rule_criteria:
-            # The rules found a criterion: a priority unless the model finds it unlikely, then 待研判 (never dropped:
-            # a missed priority opinion is a clock that never starts).
-            if p >= low:
-                return _Decision("priority", likely, likely, round(max(p, 1 - p), 4),
-                                 (f"规则与模型均认定：模型概率{p:.2f}{because}",))
-            return _Decision("review", (), likely, round(1 - p, 4),
-                             (f"待研判：规则命中，但模型概率仅{p:.2f}（低于{low:.2f}），请值班员确认是否属需重点回应的政务舆情",))
         if p >= high:
             return _Decision("priority", likely, likely, round(p, 4),
                              (f"模型研判：属需重点回应的政务舆情，概率{p:.2f}{because}",))
+        if rule_criteria and p < low:
+            # The rules found a criterion the model finds unlikely: 待研判, never dropped (a missed priority
+            # opinion is a clock that never starts).
+            return _Decision("review", (), likely, round(1 - p, 4),
+                             (f"待研判：规则命中，但模型概率仅{p:.2f}（低于{low:.2f}），请值班员确认是否属需重点回应的政务舆情",))
         if p >= low:
             return _Decision("review", (), likely, round(p, 4),
                              (f"待研判：模型概率{p:.2f}，介于{low:.2f}与{high:.2f}之间，"

@@ -7,7 +7,7 @@ referral); the model decides what the lexicons cannot, and an uncertain probabil
 
 Why a linear model over character n-grams (and not word segmentation or a neural model):
 - Chinese news and posts are written without spaces and full of names the segmenters do not know; character
-  2-4-grams need no segmenter and read Traditional text once it is folded to Simplified.
+  1-4-grams need no segmenter and read Traditional text once it is folded to Simplified.
 - With ~1,000 labelled real items, a regularised logistic regression is the model that does not overfit; its
   weights are readable, so the rationale can name the phrases that decided ("透水", "被困", "家属质疑").
 - Calibrated (Platt scaling on out-of-fold scores), its probability can be compared with a configured 待研判 band.
@@ -45,7 +45,7 @@ HEADS = ("priority",) + CRITERIA
 # Only the head of a text is read: the lead of a report says what happened; training items are a headline
 # and at most 200 characters, and a model read on 4,000-character pages would weigh what it never saw.
 MODEL_CHARS = 320
-NGRAM_MIN, NGRAM_MAX = 2, 4
+NGRAM_MIN, NGRAM_MAX = 1, 4
 _SPACE = re.compile(r"\s+")
 
 # The rules' findings the model reads beside the n-grams (computed by Judge.rule_state), in this order.

@@ -4,7 +4,12 @@ Why a lexicon first: SnowNLP is trained on shopping reviews; on internet news it
 flags negative items at F1 ~0.5 against ~0.72 for a lexicon scorer, and it runs
 ~120 texts/s (DEPENDENCIES.md), so it cannot be the main signal at 1,000 items/s.
 
-Where SnowNLP is used (`mode = "borderline"`, the default): sentiment is worth at
+Since the learned model (model.py) the default is `mode = "never"`: SnowNLP's model holds ~400 MB resident
+(the daemon's budget is 300 MB), and the model, which reads the lexicon score among the rules' findings, now
+settles the borderline items SnowNLP was consulted for; on the real corpus's held-out items both modes give the
+same recall and review share (bench/README.md). A deployment may still choose "borderline".
+
+Where SnowNLP is used (`mode = "borderline"`): sentiment is worth at
 most one point in one criterion (public_interest's impact, and never alone: the
 topic group and at least one other impact point are required). SnowNLP runs
 only for an item whose public_interest score sits exactly one point below the

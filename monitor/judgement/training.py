@@ -4,7 +4,7 @@ Input records are the corpus layout (tests/data/real/*.jsonl: `title`, `text`, `
 and `criteria`). Each record is first read by the rules (a `Judge` without a model): the model learns from
 the same folded lead text and rule findings it will see at run time (`extra["model_input"]`).
 
-The fit, per head (priority and each criterion): a binary bag of character 2-4-grams (min_df 2) and the
+The fit, per head (priority and each criterion): a binary bag of character 1-4-grams (min_df 2) and the
 rules' findings, L2-regularised logistic regression (liblinear, balanced classes), then Platt scaling on
 5-fold out-of-fold scores so that probabilities are calibrated. The regularisation C is chosen on the dev
 split's log-loss; the 待研判 band on the out-of-fold probabilities of the training split together with the
@@ -23,12 +23,12 @@ from datetime import datetime
 
 from ..assessment import CRITERIA
 from .judge import Judge
-from .model import DENSE_FEATURES, HEADS, MODEL_FORMAT, TextModel, features_of
+from .model import DENSE_FEATURES, HEADS, MODEL_FORMAT, NGRAM_MAX, NGRAM_MIN, TextModel, features_of
 from .record import parse_input
 
 __all__ = ["train", "TrainResult", "choose_band", "model_inputs", "BandTargets"]
 
-C_GRID = (0.3, 1.0, 3.0)
+C_GRID = (1.0, 3.0, 10.0)
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,8 @@ def choose_band(probs: list[float], gold: list[bool], authority: list[bool], fir
                 targets: BandTargets = BandTargets()) -> tuple[tuple[float, float], dict]:
     """Return the band (low, high) and its figures on these held-out probabilities.
 
-    The decision simulated is Judge._decide's: the rules' authority or p >= high makes a priority, so does a
-    criterion the rules found when p >= low (below low it is 待研判); otherwise low <= p < high is 待研判.
+    The decision simulated is Judge._decide's: the rules' authority or p >= high makes a priority; below high,
+    p >= low or a criterion the rules found makes 待研判.
     Among bands that meet every target, the one with the smallest review share (then the best recall);
     when none meets them all, the one that keeps the review share and precision targets with the best recall;
     failing that, the best recall + precision.
@@ -95,7 +95,7 @@ def choose_band(probs: list[float], gold: list[bool], authority: list[bool], fir
             tp = fp = caught = review = positives = 0
             for p, g, a, r in zip(probs, gold, authority, fired):
                 positives += g
-                if a or p >= hi or (r and p >= lo):
+                if a or p >= hi:
                     tp += g
                     fp += not g
                     caught += g
@@ -223,7 +223,7 @@ def train(records: list[dict], dev: list[dict], rules: Judge, now: datetime, *, 
         "calibration": calibration,
         "band": [0.5, 0.5],
         "info": {"records": len(records), "dev_records": len(dev), "seed": seed, "C": chosen_C,
-                 "corpus_sha256_12": corpus_hash, "ngrams": [2, 4], "min_df": 2,
+                 "corpus_sha256_12": corpus_hash, "ngrams": [NGRAM_MIN, NGRAM_MAX], "min_df": 2,
                  "positives": sum(ys[0])},
     }
     # The band, on held-out probabilities: out-of-fold for the training records, the fitted model for dev.

@@ -6,7 +6,7 @@ real published reports, never used to train or tune) and the team's synthetic de
 not as a priority for precision), the review share, per-criterion precision and recall, severity accuracy,
 place exact-match, sector micro-F1 and, with the deployment's directory, first-body accuracy and rule agreement
 on the items whose label names a first body. `--mistakes` lists each difference. `--decisions` prints the
-live figures against the officers' verdicts stored by the deployment (see `responders.labels`).
+live figures against the officers' verdicts stored by the deployment (see `responders.verdicts`).
 
 Exit 0 when every block printed meets its targets (`--min-*`; the real split's targets are the product's:
 recall 0.97, precision 0.90, review share 0.15, severity, places and first body 0.95), 1 otherwise.
@@ -49,6 +49,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object per block")
     p.add_argument("--decisions", action="store_true",
                    help="live precision and recall against the officers' verdicts in the deployment's database")
+    p.add_argument("--days", type=int, default=30, help="with --decisions: the period, in days up to now")
     p.add_argument("--min-priority-f1", type=float, default=0.92, help="development set floor")
     p.add_argument("--min-severity", type=float, default=0.92, help="development set floor")
     p.add_argument("--min-locality", type=float, default=0.92, help="development set floor")
