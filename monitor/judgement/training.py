@@ -81,9 +81,13 @@ def choose_band(probs: list[float], gold: list[bool], authority: list[bool], fir
 
     The decision simulated is Judge._decide's: the rules' authority or p >= high makes a priority; below high,
     p >= low or a criterion the rules found makes 待研判.
-    Among bands that meet every target, the one with the smallest review share (then the best recall);
-    when none meets them all, the one that keeps the review share and precision targets with the best recall;
-    failing that, the best recall + precision.
+    Among bands that meet every target, the one with the smallest review share (then the best recall).
+    When none meets them all, recall and precision come first: the band that meets both with the smallest
+    review share. Why the review share gives way first: a missed priority opinion is a clock that never
+    starts, while a 待研判 item costs an officer a look; and the corpus is half near misses chosen to look like
+    priority opinions, so its review share is far above a live feed's, where most items are plainly not
+    priority and fall below the band. Failing that, the review share and precision targets with the best
+    recall; failing that, the best recall + precision.
     """
     n = len(probs)
     grid = [i / 100 for i in range(2, 99)]
@@ -107,6 +111,8 @@ def choose_band(probs: list[float], gold: list[bool], authority: list[bool], fir
             share = review / n if n else 0.0
             ok_share, ok_prec, ok_rec = share <= targets.review_share, precision >= targets.precision, recall >= targets.recall
             if ok_share and ok_prec and ok_rec:
+                key = (4, -share, recall, precision)
+            elif ok_prec and ok_rec:
                 key = (3, -share, recall, precision)
             elif ok_share and ok_prec:
                 key = (2, recall, precision, -share)
