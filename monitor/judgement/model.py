@@ -153,7 +153,9 @@ class TextModel:
         Overlapping positive n-grams are joined into one span ("透水" + "水事故" -> "透水事故"), so the
         rationale names phrases a person reads, not fragments.
         """
-        positive = sorted((s, e, self._weights[i][0]) for i, s, e in found if self._weights[i][0] > 0.05)
+        # Single characters carry weight in the score but say nothing to a reader: phrases are built from
+        # n-grams of two characters or more.
+        positive = sorted((s, e, self._weights[i][0]) for i, s, e in found if e - s >= 2 and self._weights[i][0] > 0.05)
         spans: list[list] = []
         for s, e, w in positive:
             if spans and s < spans[-1][1]:
@@ -165,7 +167,7 @@ class TextModel:
         out = []
         for s, e, _w in spans:
             phrase = text[s:e].strip()
-            if phrase and phrase not in out:
+            if len(phrase) >= 2 and phrase not in out:
                 out.append(phrase[:12])
             if len(out) == limit:
                 break
