@@ -23,6 +23,7 @@ from responders.directory import Directory, build_directory
 from .clock import Clock
 from .config import Config
 from .db import make_engine
+from .logsecrets import hide_secrets_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Metrics:
 
 class Runtime:
     def __init__(self, config: Config, clock: Clock, *, engine: Engine | None = None, config_path: str | None = None):
+        hide_secrets_of(config)
         self.config = config
         self.config_path = config_path
         self.clock = clock
@@ -135,6 +137,7 @@ class Runtime:
                 logger.exception("stop hook %r failed", hook)
 
     def replace_config(self, config: Config) -> None:
+        hide_secrets_of(config)
         self.config = config
         self._directory = None
         self._judge = None
