@@ -40,6 +40,8 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from responders.models import AuditEntry
+
 from ..tables import ApiToken, LoginAttempt, SignInThrottle, User, WebSession
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ __all__ = [
     "ROLES", "AccountError", "create_user", "hash_password", "set_password", "verify_password", "issue_token",
     "user_for_token", "revoke_token", "admit_attempt", "attempt_succeeded", "record_attempt", "authenticate",
     "SignIn", "FREE_FAILURES", "FIRST_DELAY", "MAX_DELAY", "FAILURES_FORGOTTEN_AFTER", "ATTEMPTS_KEPT",
-    "MAX_CONCURRENT_HASHES", "TOKEN_PREFIX", "RESERVED_NAMES", "CLI_ACTOR", "start_session", "end_session",
+    "MAX_CONCURRENT_HASHES", "TOKEN_PREFIX", "audit_account_change", "account_audit", "RESERVED_NAMES", "CLI_ACTOR", "start_session", "end_session",
     "session_user",
 ]
 
@@ -114,6 +116,17 @@ def create_user(session: Session, now: datetime, *, username: str, password: str
     session.flush()
     logger.info("user %s created (role %s)", username, role)
     return user
+
+
+def audit_account_change(session: Session, now: datetime, *, actor: str, action: str, detail: dict) -> None:
+    """Write one case-less audit entry for a user or token change (the admin page and `yuqing user`)."""
+    session.add(AuditEntry(case_id=None, at=now, actor=actor, action=action, detail=detail))
+
+
+def account_audit(session: Session, *, limit: int = 200) -> list[AuditEntry]:
+    """Return the latest case-less audit entries (user and token changes), newest first."""
+    return list(session.exec(select(AuditEntry).where(AuditEntry.case_id.is_(None))
+                             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
 
 
 def hash_password(password: str) -> str:
