@@ -19,6 +19,7 @@ from ..runtime import Runtime
 from . import admin, api, casework, health, info, login, pages, reports
 from .cleantext import clean_json
 from .deps import LoginRequired
+from .limits import BodyLimit
 from .rendering import Renderer
 from .security import SESSION_SECONDS, SecurityHeaders, secure_cookies
 
@@ -55,6 +56,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     secure = secure_cookies(runtime.config)
+    # Innermost first: the body cap runs inside the session middleware (it refuses unsigned-in posts unread).
+    app.add_middleware(BodyLimit, max_bytes=runtime.config.web.max_body_bytes,
+                       max_push_bytes=runtime.config.web.max_push_bytes)
     app.add_middleware(SessionMiddleware, secret_key=runtime.secret_key(), session_cookie="yuqing_session",
                        max_age=SESSION_SECONDS, same_site="lax", https_only=secure)
     app.add_middleware(SecurityHeaders, hsts=secure)
