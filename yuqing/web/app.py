@@ -86,9 +86,25 @@ def _install_error_pages(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError):
         if _is_api(request):
             # The errors echo the input; a lone surrogate in it would make the JSON answer itself fail.
-            return JSONResponse({"detail": clean_json(jsonable_encoder(exc.errors()))}, status_code=422)
+            return JSONResponse({"detail": clean_json(jsonable_encoder([_brief(e) for e in exc.errors()]))},
+                                status_code=422)
         fields = "、".join(str(e["loc"][-1]) for e in exc.errors() if e.get("loc"))
         return _error_page(request, 422, f"提交的内容不完整或格式不对：{fields}", None)
+
+
+def _brief(error: dict) -> dict:
+    """Return a validation error with its input echoed only when it is a short scalar.
+
+    Why: the input of a bad field can be any JSON (800 nested lists made the
+    encoder recurse into a 500), and echoing large input back helps nobody.
+    """
+    out = {k: v for k, v in error.items() if k in ("type", "loc", "msg")}
+    value = error.get("input")
+    if value is None or isinstance(value, (bool, int, float)):
+        out["input"] = value
+    elif isinstance(value, str):
+        out["input"] = value[:200]
+    return out
 
 
 def _error_page(request: Request, status: int, message: str, headers):
