@@ -9,7 +9,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from yuqing.clock import ScaledClock
 from yuqing.daemon import server_config
@@ -249,3 +249,19 @@ def test_static_assets_are_served_locally(app):
 
 def test_a_nul_character_in_the_user_name_is_a_refusal_not_a_server_error(app, users):
     assert Browser(app).login("off\x00icer", "x").status_code == 401
+
+
+def test_sign_in_attempts_are_kept_for_the_audit_period(app, users, clock, engine):
+    from yuqing.tables import LoginAttempt
+
+    def attempts():
+        with Session(engine) as s:
+            return [a.ok for a in s.exec(select(LoginAttempt).order_by(LoginAttempt.id))]
+
+    Browser(app).login("officer", "guess")
+    clock.advance(timedelta(days=100))
+    assert Browser(app).login("officer").status_code == 303
+    assert attempts() == [False, True]          # 100 days old: still kept (network logs: at least six months)
+    clock.advance(timedelta(days=100))
+    assert Browser(app).login("officer").status_code == 303
+    assert attempts() == [True, True]           # 200 days old: pruned
