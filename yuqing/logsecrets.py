@@ -9,6 +9,7 @@ redacted when the record is created, so no handler, level or format can show
 them.
 
 What is redacted:
+- the web API's bearer tokens (`yq_...`);
 - query parameters that carry credentials (`key`, `access_token`, `sign`,
   `timestamp`, `token`, `secret`, ...) and the Feishu/Lark hook path segment;
 - every secret value of the loaded configuration (`{ env = ... }` /
@@ -32,6 +33,7 @@ _QUERY = re.compile(
     r"(?i)([?&;](?:key|access_token|accesstoken|token|sign|signature|timestamp|secret|password|passwd|hook)=)"
     r"[^&\s\"'#<>]+")
 _HOOK = re.compile(r"(?i)(/bot/v2/hook/)[^/?\s\"'#<>]+")
+_API_TOKEN = re.compile(r"\b(yq_)[A-Za-z0-9_-]{16,}")        # the web API's bearer tokens (accounts.TOKEN_PREFIX)
 _MIN_SECRET = 4          # shorter values would redact ordinary words
 
 _secrets: set[str] = set()
@@ -42,6 +44,7 @@ _installed = False
 def redact(text: str) -> str:
     """Return `text` with credential parameters, hook tokens and known secret values masked."""
     text = _HOOK.sub(r"\1" + MASK, _QUERY.sub(r"\1" + MASK, text))
+    text = _API_TOKEN.sub(r"\1" + MASK, text)
     for value in sorted(_secrets, key=len, reverse=True):
         if value in text:
             text = text.replace(value, MASK)

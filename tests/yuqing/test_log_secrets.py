@@ -88,6 +88,7 @@ def test_a_traceback_and_a_formatted_argument_are_redacted_too(caplog):
     url = "https://oapi.dingtalk.com/robot/send?access_token=abc123&timestamp=1700000000000&sign=c2lnbg%3D%3D"
     with caplog.at_level(logging.DEBUG):
         log.info("posting to %s", url)
+        log.warning("a client sent Authorization: Bearer %s", "yq_" + "A1b2C3d4E5f6G7h8I9j0-_kLmN")
         try:
             raise RuntimeError(f"failed for url {url}")
         except RuntimeError:
@@ -95,3 +96,4 @@ def test_a_traceback_and_a_formatted_argument_are_redacted_too(caplog):
     text = caplog.text
     assert "abc123" not in text and "1700000000000" not in text and "c2lnbg" not in text
     assert "access_token=***" in text and "failed for url" in text
+    assert "A1b2C3d4E5f6G7h8" not in text and "Bearer yq_***" in text
