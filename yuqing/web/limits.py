@@ -67,12 +67,14 @@ class BodyLimit:
         path = scope.get("path", "")
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         is_api = path == "/api" or path.startswith("/api/")
-        if is_api and not headers.get(b"authorization", b"").lower().startswith(b"bearer "):
-            await _answer(send, 401, "需要 API 令牌（Authorization: Bearer …）", {"www-authenticate": "Bearer"})
-            return
-        if not is_api and path not in _OPEN_PAGES and not (scope.get("session") or {}).get("uid"):
-            await _answer(send, 401, "请先登录")
-            return
+        # Only POST has routes; for PUT, PATCH and DELETE the router answers 405 without reading the body.
+        if scope["method"] == "POST":
+            if is_api and not headers.get(b"authorization", b"").lower().startswith(b"bearer "):
+                await _answer(send, 401, "需要 API 令牌（Authorization: Bearer …）", {"www-authenticate": "Bearer"})
+                return
+            if not is_api and path not in _OPEN_PAGES and not (scope.get("session") or {}).get("uid"):
+                await _answer(send, 401, "请先登录")
+                return
         limit = self.max_push_bytes if path == PUSH_PATH else self.max_bytes
         length = headers.get(b"content-length")
         if length is not None:
