@@ -265,3 +265,14 @@ def test_sign_in_attempts_are_kept_for_the_audit_period(app, users, clock, engin
     clock.advance(timedelta(days=100))
     assert Browser(app).login("officer").status_code == 303
     assert attempts() == [True, True]           # 200 days old: pruned
+
+
+def test_forgotten_throttle_rows_are_pruned_at_the_next_sign_in(app, users, clock, engine):
+    from yuqing.tables import SignInThrottle
+    b = Browser(app)
+    for i in range(5):
+        b.login(f"made-up-{i}", "guess")
+    clock.advance(timedelta(days=2))
+    assert Browser(app).login("officer").status_code == 303
+    with Session(engine) as s:
+        assert [t.username for t in s.exec(select(SignInThrottle))] == ["officer"]

@@ -284,11 +284,17 @@ def admit_attempt(session: Session, now: datetime, *, username: str, address: st
     return FIRST_DELAY
 
 
-def attempt_succeeded(session: Session, *, username: str, address: str) -> None:
-    """Forget the failures of this user name from this address (after the right password)."""
+def attempt_succeeded(session: Session, now: datetime, *, username: str, address: str) -> None:
+    """Forget the failures of this user name from this address (after the right password).
+
+    Also prunes the rows of every pair whose failures are forgotten anyway, so
+    guesses at many made-up names do not grow the table for ever.
+    """
     session.execute(update(SignInThrottle).where(
         SignInThrottle.username == username, SignInThrottle.address == address,
     ).values(failures=0, not_before=None))
+    session.execute(delete(SignInThrottle).where(
+        SignInThrottle.last_failure_at < now - FAILURES_FORGOTTEN_AFTER - MAX_DELAY))
 
 
 def record_attempt(session: Session, now: datetime, *, username: str, address: str, ok: bool,
@@ -329,7 +335,7 @@ def authenticate(session: Session, now: datetime, *, username: str, password: st
     ok = verify_password(user, password or "") and not user.disabled
     record_attempt(session, now, username=username, address=address, ok=ok, keep=keep)
     if ok:
-        attempt_succeeded(session, username=username, address=address)
+        attempt_succeeded(session, now, username=username, address=address)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hash(password)
             session.add(user)
