@@ -7,7 +7,8 @@ reused within the cycle) and enforces:
   cannot take every slot and no host gets more than `max_per_host` requests);
 - connect/read timeouts plus an overall deadline per request (a server that
   trickles one byte per read timeout would otherwise hold a slot forever);
-- at most 5 redirects, each checked before it is followed: a redirect may not
+- at most 5 redirects, each checked before it is followed (and the connected address before the body is
+  read, against DNS rebinding): a redirect may not
   lead from a public address to a loopback, link-local, private or otherwise
   non-global one (the resolved addresses of every hop are checked), unless the
   target lies in `monitor.allowed_networks` (a deployment that polls intranet
@@ -29,6 +30,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import urllib.request
 import zlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -220,16 +222,29 @@ class Fetcher:
             if previous_internal is False and internal:
                 raise FetchError("blocked_redirect", f"a redirect from a public address to the internal address of "
                                                      f"{host} was not followed (not in monitor.allowed_networks)")
-            target = await self._get_one(current, headers)
+            target = await self._get_one(current, headers, peer_must_be_public=previous_internal is False)
             if isinstance(target, FetchResult):
                 return target
             current, previous_internal = target, internal
         raise FetchError("too_many_redirects", f"more than {MAX_REDIRECTS} redirects from {url}")
 
-    async def _get_one(self, url: str, headers: dict[str, str]) -> FetchResult | str:
-        """GET one hop: the result, or the absolute URL a redirect points to."""
+    async def _get_one(self, url: str, headers: dict[str, str], *, peer_must_be_public: bool) -> FetchResult | str:
+        """GET one hop: the result, or the absolute URL a redirect points to.
+
+        `peer_must_be_public` (a hop reached by a redirect from a public address):
+        the address actually connected to is checked too, before the body is
+        read, so a name that resolved to a public address for the check and to
+        an internal one for the connection (DNS rebinding) stores nothing. Not
+        when a proxy is configured (the peer is then the proxy).
+        """
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
+                if peer_must_be_public and not urllib.request.getproxies():
+                    stream = response.extensions.get("network_stream")
+                    peer = stream.get_extra_info("server_addr") if stream is not None else None
+                    if peer and is_internal(str(peer[0]), self.allowed_networks):
+                        raise FetchError("blocked_redirect", f"a redirect from a public address reached the internal "
+                                                             f"address {peer[0]}; nothing was read")
                 if response.status_code in _REDIRECTS and response.headers.get("location"):
                     target = urljoin(str(response.url), response.headers["location"])
                     parts = urlsplit(target)

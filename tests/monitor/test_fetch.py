@@ -107,3 +107,13 @@ def test_a_configured_loopback_source_still_redirects_within_loopback(httpserver
     httpserver.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/new"})
     result = fetch(httpserver.url_for("/old"))
     assert result.body == b"moved feed" and result.url.endswith("/new")
+
+
+def test_a_redirect_target_that_resolves_public_but_connects_to_loopback_is_not_read(httpserver):
+    # DNS rebinding: the check sees a public address, the connection reaches loopback.
+    httpserver.expect_request("/internal").respond_with_data("secret admin page")
+    httpserver.expect_request("/feed").respond_with_data("", status=302,
+                                                         headers={"Location": f"http://localhost:{httpserver.port}/internal"})
+    with pytest.raises(FetchError) as info:
+        fetch(f"http://localhost:{httpserver.port}/feed", resolve=public_dns("localhost"))
+    assert info.value.status == "blocked_redirect" and "nothing was read" in str(info.value)
