@@ -23,7 +23,7 @@ from markupsafe import Markup
 from monitor.timestamps import SHANGHAI, format_duration
 
 from .errors import TemplateProblem
-from .markup import FLAVOURS, Helpers, escape_for
+from .markup import FLAVOURS, Helpers, escape_for, split_lines
 
 __all__ = ["Renderer", "Rendered", "message_context", "SEVERITY_LABELS", "CLOCK_LABELS"]
 
@@ -151,7 +151,7 @@ def _finalizer(flavour: str):
 
 
 def _tidy(body: str) -> str:
-    lines = [line.rstrip() for line in body.strip().splitlines()]
+    lines = [line.rstrip() for line in split_lines(body.strip())]
     out: list[str] = []
     for line in lines:
         if line == "" and out and out[-1] == "":

@@ -32,7 +32,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 
 from .configtypes import Duration, Frozen, Secret
 from .schemes import build_scheme
@@ -104,6 +104,8 @@ class MonitorConfig(Frozen):
     dedupe_window: Duration = timedelta(hours=72)
     max_backoff: Duration = timedelta(hours=6)
     poll_batch: int = Field(default=1000, gt=0)          # sources polled per job run at most
+    # Non-global ranges a redirect from a public source may lead to (intranet sources); none by default.
+    allowed_networks: list[IPvAnyNetwork] = []
 
     @field_validator("user_agent")
     @classmethod

@@ -7,7 +7,15 @@ reused within the cycle) and enforces:
   cannot take every slot and no host gets more than `max_per_host` requests);
 - connect/read timeouts plus an overall deadline per request (a server that
   trickles one byte per read timeout would otherwise hold a slot forever);
-- at most 5 redirects;
+- at most 5 redirects, each checked before it is followed (and the connected address before the body is
+  read, against DNS rebinding): a redirect may not
+  lead from a public address to a loopback, link-local, private or otherwise
+  non-global one (the resolved addresses of every hop are checked), unless the
+  target lies in `monitor.allowed_networks` (a deployment that polls intranet
+  sources lists its ranges). A configured source on such an address (a local
+  test server, the demo, an intranet feed) is fetched as configured, and may
+  redirect within non-global addresses: the rule stops a hostile public feed
+  from making the poller fetch and store internal pages (SSRF);
 - a body cap (default 10 MB) counted on the *decoded* bytes while streaming.
   Why we decode gzip/deflate ourselves: httpx inflates each network chunk in
   one call, so a 64 KB chunk of a gzip bomb becomes ~64 MB before any cap can
@@ -19,12 +27,16 @@ reused within the cycle) and enforces:
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
+import urllib.request
 import zlib
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -32,9 +44,39 @@ from .errors import FetchError, ResponseTooLarge
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Fetcher", "FetchResult", "MAX_REDIRECTS"]
+__all__ = ["Fetcher", "FetchResult", "MAX_REDIRECTS", "resolve_host", "is_internal"]
 
 MAX_REDIRECTS = 5
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+Resolver = Callable[[str], Awaitable[list[str]]]
+
+
+async def resolve_host(host: str) -> list[str]:
+    """Return the addresses `host` resolves to (itself when it is an address; [] when it does not resolve)."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return []
+    return sorted({info[4][0] for info in infos})
+
+
+def is_internal(address: str, allowed: Sequence = ()) -> bool:
+    """Return True for an address that is not globally reachable (loopback, private, link-local, ...)
+    and not in `allowed`."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in net for net in allowed):
+        return False
+    return not ip.is_global or ip.is_multicast
 
 
 @dataclass(frozen=True)
@@ -117,8 +159,11 @@ class Fetcher:
 
     def __init__(self, *, user_agent: str, max_body_bytes: int = 10 * 1024 * 1024,
                  connect_timeout: timedelta = timedelta(seconds=10), read_timeout: timedelta = timedelta(seconds=30),
-                 max_connections: int = 20, max_per_host: int = 2, transport: httpx.AsyncBaseTransport | None = None):
+                 max_connections: int = 20, max_per_host: int = 2, transport: httpx.AsyncBaseTransport | None = None,
+                 allowed_networks: Sequence = (), resolve: Resolver = resolve_host):
         self.max_body_bytes = max_body_bytes
+        self.allowed_networks = tuple(allowed_networks)
+        self._resolve = resolve
         connect, read = connect_timeout.total_seconds(), read_timeout.total_seconds()
         self.deadline = connect + 2 * read
         self._global = asyncio.Semaphore(max_connections)
@@ -126,7 +171,7 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=None),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            follow_redirects=True, max_redirects=MAX_REDIRECTS, transport=transport,
+            follow_redirects=False, transport=transport,
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate",
                      "Accept": "application/rss+xml, application/atom+xml, application/feed+json, application/json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"},
         )
@@ -136,7 +181,8 @@ class Fetcher:
         """Return a fetcher with the limits of a `MonitorConfig`."""
         return cls(user_agent=config.user_agent, max_body_bytes=config.max_body_bytes,
                    connect_timeout=config.connect_timeout, read_timeout=config.read_timeout,
-                   max_connections=config.max_connections, max_per_host=config.max_per_host, **kwargs)
+                   max_connections=config.max_connections, max_per_host=config.max_per_host,
+                   allowed_networks=config.allowed_networks, **kwargs)
 
     async def __aenter__(self) -> "Fetcher":
         return self
@@ -163,9 +209,48 @@ class Fetcher:
             except asyncio.TimeoutError as e:
                 raise FetchError("timeout", f"no complete answer within {self.deadline:.0f}s") from e
 
+    async def _internal(self, host: str) -> bool:
+        addresses = await self._resolve(host)
+        return any(is_internal(a, self.allowed_networks) for a in addresses)
+
     async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
+        current = url
+        previous_internal = None
+        for _hop in range(MAX_REDIRECTS + 1):
+            host = urlsplit(current).hostname or ""
+            internal = await self._internal(host)
+            if previous_internal is False and internal:
+                raise FetchError("blocked_redirect", f"a redirect from a public address to the internal address of "
+                                                     f"{host} was not followed (not in monitor.allowed_networks)")
+            target = await self._get_one(current, headers, peer_must_be_public=previous_internal is False)
+            if isinstance(target, FetchResult):
+                return target
+            current, previous_internal = target, internal
+        raise FetchError("too_many_redirects", f"more than {MAX_REDIRECTS} redirects from {url}")
+
+    async def _get_one(self, url: str, headers: dict[str, str], *, peer_must_be_public: bool) -> FetchResult | str:
+        """GET one hop: the result, or the absolute URL a redirect points to.
+
+        `peer_must_be_public` (a hop reached by a redirect from a public address):
+        the address actually connected to is checked too, before the body is
+        read, so a name that resolved to a public address for the check and to
+        an internal one for the connection (DNS rebinding) stores nothing. Not
+        when a proxy is configured (the peer is then the proxy).
+        """
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
+                if peer_must_be_public and not urllib.request.getproxies():
+                    stream = response.extensions.get("network_stream")
+                    peer = stream.get_extra_info("server_addr") if stream is not None else None
+                    if peer and is_internal(str(peer[0]), self.allowed_networks):
+                        raise FetchError("blocked_redirect", f"a redirect from a public address reached the internal "
+                                                             f"address {peer[0]}; nothing was read")
+                if response.status_code in _REDIRECTS and response.headers.get("location"):
+                    target = urljoin(str(response.url), response.headers["location"])
+                    parts = urlsplit(target)
+                    if parts.scheme not in ("http", "https") or not parts.hostname:
+                        raise FetchError("bad_url", f"a redirect to a non-http(s) URL from {url}")
+                    return target
                 if response.status_code == 304:
                     return self._result(response, b"")
                 if response.status_code != 200:
@@ -177,14 +262,14 @@ class Fetcher:
                 async for chunk in response.aiter_raw():
                     decoder.feed(chunk)
                 return self._result(response, decoder.body())
-        except httpx.TooManyRedirects as e:
-            raise FetchError("too_many_redirects", f"more than {MAX_REDIRECTS} redirects from {url}") from e
         except httpx.TimeoutException as e:
             raise FetchError("timeout", f"{type(e).__name__} fetching {url}") from e
         except httpx.ConnectError as e:
             raise FetchError("connect_error", f"cannot connect to {url}: {e}") from e
         except httpx.HTTPError as e:
             raise FetchError("http_error", f"{type(e).__name__} fetching {url}: {e}") from e
+        except ValueError as e:          # a Location that is not a URL
+            raise FetchError("bad_url", f"a redirect to an unusable address from {url}: {e}") from e
 
     @staticmethod
     def _result(response: httpx.Response, body: bytes) -> FetchResult:

@@ -12,6 +12,8 @@ import importlib
 import logging
 import sys
 
+from . import logsecrets
+
 __all__ = ["main", "COMMANDS"]
 
 COMMANDS = [
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def setup_logging(level: str | None) -> None:
+    logsecrets.install()            # no credential in any log line (robot addresses, config secrets)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.basicConfig(
         level=(level or "INFO").upper(),

@@ -5,7 +5,7 @@ Domain code never calls `datetime.now()`; it receives `now` from one of these.
 - `SystemClock`: real time.
 - `ScaledClock`: drill mode (`yuqing demo --speed 3600`): one wall-clock second
   counts as `speed` seconds on every response clock, starting from the real time
-  at which it was created.
+  at which it was created; `wall_now()` still tells the real time.
 - `FakeClock`: tests move it with `advance()`; `sleep()` advances it instead of waiting.
 """
 
@@ -49,6 +49,10 @@ class ScaledClock:
 
     def now(self) -> datetime:
         return self._origin + timedelta(seconds=(time.monotonic() - self._start) * self.speed)
+
+    def wall_now(self) -> datetime:
+        """Return the real time (security windows such as sign-in waits must not run faster in a drill)."""
+        return datetime.now(timezone.utc)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds / self.speed)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, IPvAnyNetwork, ValidationError
 
 from alerts.config import AlertsConfig, ChannelConfig, channel_problems
 from monitor.config import MonitorConfig, SchemeConfig, SourceConfig
@@ -47,6 +47,13 @@ class WebConfig(Frozen):
     base_url: str | None = None
     secret_key: Secret | None = None   # default: generated once into the state directory
     secure_cookies: bool | None = None  # default: on when base_url is https
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; none by default,
+    # so a forged header is ignored. Only the peer's address is believed otherwise.
+    trusted_proxies: list[IPvAnyNetwork] = []
+    max_body_bytes: int = Field(default=1_000_000, ge=4096)     # any request body but the push API's
+    max_push_bytes: int = Field(default=16_000_000, ge=4096)    # POST /api/items (up to 1,000 records)
+    # How long sign-in attempts are kept (网络安全法第二十一条: network logs at least six months).
+    audit_days: int = Field(default=180, ge=180)
 
 
 class LogConfig(Frozen):

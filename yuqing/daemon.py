@@ -44,6 +44,18 @@ __all__ = ["Daemon", "SHUTDOWN_GRACE"]
 SHUTDOWN_GRACE = 8.0
 
 
+def server_config(app, web) -> uvicorn.Config:
+    """Return uvicorn's settings for the web app.
+
+    `proxy_headers=False`: uvicorn would otherwise take X-Forwarded-For from any
+    loopback peer as the client address, so a forged header could dodge the
+    sign-in waits or slow someone else's. Trusted proxies are the app's
+    business (`web.trusted_proxies`, none by default).
+    """
+    return uvicorn.Config(app, host=web.host, port=web.port, log_config=None, access_log=False,
+                          lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False, forwarded_allow_ips="")
+
+
 class _Server(uvicorn.Server):
     """uvicorn without its own signal handling: the daemon owns SIGTERM and SIGHUP."""
 
@@ -151,10 +163,7 @@ class Daemon:
         runtime.health.scheduler = True
 
         web = runtime.config.web
-        self.server = _Server(uvicorn.Config(
-            create_app(runtime), host=web.host, port=web.port, log_config=None, access_log=False,
-            lifespan="on", timeout_graceful_shutdown=3,
-        ))
+        self.server = _Server(server_config(create_app(runtime), web))
         server_task = asyncio.create_task(self.server.serve(), name="web")
         while not self.server.started:
             if server_task.done():

@@ -23,6 +23,7 @@ from responders.directory import Directory, build_directory
 from .clock import Clock
 from .config import Config
 from .db import make_engine
+from .logsecrets import hide_secrets_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Metrics:
 
 class Runtime:
     def __init__(self, config: Config, clock: Clock, *, engine: Engine | None = None, config_path: str | None = None):
+        hide_secrets_of(config)
         self.config = config
         self.config_path = config_path
         self.clock = clock
@@ -100,6 +102,15 @@ class Runtime:
             self._snownlp_settled = True
             settle_heap()
 
+    def wall_now(self):
+        """Return the real time: the clock's, unless it runs faster (a drill's `ScaledClock`).
+
+        Security windows (sign-in waits, session lifetimes, token use) use this,
+        never the drill clock: at x600 a 15-minute wait would last 1.5 s.
+        """
+        wall = getattr(self.clock, "wall_now", None)
+        return wall() if wall is not None else self.clock.now()
+
     def secret_key(self) -> str:
         """Return the cookie-signing key: from config, else generated once into the state directory.
 
@@ -126,6 +137,7 @@ class Runtime:
                 logger.exception("stop hook %r failed", hook)
 
     def replace_config(self, config: Config) -> None:
+        hide_secrets_of(config)
         self.config = config
         self._directory = None
         self._judge = None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from monitor.timestamps import UTCDateTime
 from responders.models import Lease
 
-__all__ = ["User", "ApiToken", "LoginAttempt", "Lease"]
+__all__ = ["User", "ApiToken", "LoginAttempt", "SignInThrottle", "WebSession", "Lease"]
 
 
 class User(SQLModel, table=True):
@@ -42,7 +42,7 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """One sign-in attempt, kept to throttle password guessing per user name and per address."""
+    """One checked sign-in attempt, kept for the audit period (`accounts.ATTEMPTS_KEPT`)."""
 
     __table_args__ = (
         Index("ix_loginattempt_username_at", "username", "at"),
@@ -54,3 +54,33 @@ class LoginAttempt(SQLModel, table=True):
     address: str = Field(max_length=100)
     at: datetime = Field(sa_type=UTCDateTime)
     ok: bool = False
+
+
+class SignInThrottle(SQLModel, table=True):
+    """The failure count of one user name from one address and when it may try again.
+
+    One row per (user name, address): an attacker's guesses slow only their own
+    further guesses; the same user signing in from elsewhere is not affected.
+    """
+
+    __table_args__ = (UniqueConstraint("username", "address", name="uq_signinthrottle_username_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100)
+    address: str = Field(max_length=100)
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser session; the cookie holds the id whose SHA-256 is `id_hash`.
+
+    Why a row as well as the signed cookie: signing out (or an admin ending a
+    session) must make a saved copy of the cookie worthless at once.
+    """
+
+    id_hash: str = Field(max_length=64, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

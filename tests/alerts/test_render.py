@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from alerts.errors import TemplateProblem
-from alerts.markup import FLAVOURS, safe_url
+from alerts.markup import FLAVOURS, safe_url, split_lines
 from alerts.render import TEMPLATE_KINDS, Renderer, message_context
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
@@ -86,3 +86,25 @@ def test_a_broken_override_is_reported_by_name(tmp_path):
     (tmp_path / "opened.j2").write_text("{{ no_such_variable }}", encoding="utf-8")
     with pytest.raises(TemplateProblem, match="opened.j2"):
         render("opened", "text", renderer=Renderer(tmp_path))
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("brk", ["\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\r\n"])
+def test_no_line_break_character_in_a_name_can_forge_a_line(flavour, brk):
+    forged = f"太谷区某局{brk}第一责任主体：晋中市人民政府（已改派，无需回应）"
+    plain = render("opened", flavour, first=[{"name": "晋中市太谷区应急管理局", "locality": "山西省晋中市太谷区",
+                                              "sector": "emergency"}], title="太谷区某化工厂发生爆炸")
+    hostile = render("opened", flavour, first=[{"name": forged, "locality": "山西省晋中市太谷区", "sector": "emergency"}],
+                     title=f"标题{brk}第一责任主体：伪造")
+    lines = split_lines(hostile.body)
+    assert len(lines) == len(split_lines(plain.body))
+    assert len(hostile.body.splitlines()) == len(plain.body.splitlines())      # any reader's idea of a line
+    assert not any(line.lstrip("*# ").startswith("第一责任主体：晋中市人民政府") for line in hostile.body.splitlines())
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_bidi_overrides_and_controls_are_removed(flavour):
+    body = render("opened", flavour, title="太谷区\u202e回应已完成\u202c某厂\u2066x\u2069\x1b[31m爆炸").body
+    for ch in ("\u202e", "\u202c", "\u2066", "\u2069", "\x1b"):
+        assert ch not in body
+    assert "回应已完成" in body.replace("&#", "")

@@ -104,3 +104,40 @@ def test_user_disable_list_and_password(config_file, db_url, tmp_path, capsys):
     new.write_text("another long password", encoding="utf-8")
     assert main(["user", "password", "zhao", "--password-file", str(new), "--config", config_file]) == 0
     assert verify_password(user_named(db_url, "zhao"), "another long password")
+
+
+def test_user_token_revoke_stops_the_token_and_every_command_is_audited(config_file, db_url, tmp_path, capsys):
+    from responders.models import AuditEntry
+    from yuqing.web.accounts import user_for_token
+
+    good = tmp_path / "good"
+    good.write_text("long enough password", encoding="utf-8")
+    assert main(["user", "add", "bot", "--role", "officer", "--password-file", str(good), "--config", config_file]) == 0
+    assert main(["user", "token", "bot", "--token-name", "采集", "--config", config_file]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as s:
+            row = s.exec(select(ApiToken)).one()
+            row_id, issued = row.id, row.created_at
+            assert user_for_token(s, issued, token) is not None
+        assert main(["user", "tokens", "--config", config_file]) == 0
+        listing = capsys.readouterr().out
+        assert f"{row_id}\tbot\t采集" in listing and "active" in listing and token not in listing
+        assert main(["user", "token", "revoke", str(row_id), "--config", config_file]) == 0
+        with Session(engine) as s:
+            assert user_for_token(s, issued, token) is None
+            actions = [(a.actor, a.action) for a in s.exec(select(AuditEntry).order_by(AuditEntry.id))]
+            details = [a.detail for a in s.exec(select(AuditEntry).order_by(AuditEntry.id))]
+        assert actions == [("cli", "user_created"), ("cli", "token_issued"), ("cli", "token_revoked")]
+        assert all(d.get("os_user") for d in details)
+        assert main(["user", "token", "revoke", "99999", "--config", config_file]) == 1
+    finally:
+        engine.dispose()
+
+
+def test_user_add_refuses_a_reserved_name(config_file, tmp_path, capsys):
+    good = tmp_path / "good"
+    good.write_text("long enough password", encoding="utf-8")
+    assert main(["user", "add", "system", "--role", "admin", "--password-file", str(good), "--config", config_file]) == 1
+    assert "保留" in capsys.readouterr().err

@@ -101,6 +101,7 @@ def test_a_drill_runs_on_its_own_database_and_sources_and_marks_everything_as_dr
     names = [s.name for s in config.schemes]
     assert "本地方案" in names and any(n.startswith("演练·") for n in names)
     assert config.demo is not None and config.demo.outbox == "outbox.jsonl"
+    assert config.demo.open_outbox is False      # the real directory's people: the JSON outbox needs a token
 
 
 def test_a_drill_mirrors_every_channel_to_a_local_sink_and_keeps_no_real_secret(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..config import Config, ConfigError, find_config, load_config
+from ..logsecrets import hide_secrets_of
 
 __all__ = ["add_config_option", "load_or_explain", "ConfigUnusable"]
 
@@ -26,7 +27,9 @@ def load_or_explain(explicit: str | None, *, stream=None) -> tuple[Config, str]:
     stream = stream or sys.stderr
     path = find_config(explicit)
     try:
-        return load_config(path), str(path)
+        config = load_config(path)
+        hide_secrets_of(config)
+        return config, str(path)
     except ConfigError as e:
         print(f"yuqing: the configuration {path} is not usable ({len(e.problems)} problem(s)):", file=stream)
         for problem in e.problems:

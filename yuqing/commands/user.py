@@ -6,6 +6,11 @@
     yuqing user disable NAME
     yuqing user password NAME [--password-file F]
     yuqing user token NAME [--token-name LABEL]      # prints the new API token once
+    yuqing user token revoke ID                      # the token stops working at once
+    yuqing user tokens                               # id, user, label, issued, last used, revoked
+
+Every change is written to the audit log with the actor `cli` and the
+operating-system account that ran the command (shown on the admin page).
 
 The password comes from `--password-file` (first line), else from standard
 input when it is not a terminal (first line), else it is asked twice without
@@ -25,8 +30,9 @@ from responders.directory import build_directory
 
 from ..clock import SystemClock
 from ..db import make_engine, upgrade
-from ..tables import User
-from ..web.accounts import ROLES, AccountError, create_user, issue_token, set_password
+from ..tables import ApiToken, User
+from ..web.accounts import (CLI_ACTOR, ROLES, AccountError, audit_account_change, create_user, issue_token,
+                            revoke_token, set_password)
 from .common import add_config_option, load_or_explain
 
 
@@ -56,10 +62,16 @@ def register(sub) -> None:
     pw.add_argument("--password-file", metavar="F")
     add_config_option(pw)
 
-    tok = actions.add_parser("token", help="issue an API bearer token for a user (printed once)")
-    tok.add_argument("name")
+    tok = actions.add_parser("token", help="issue an API bearer token for a user (printed once); "
+                                           "`token revoke ID` revokes one")
+    tok.add_argument("name", help="the user (or `revoke`, followed by the token's id)")
+    tok.add_argument("token_id", nargs="?", type=int, default=None, metavar="ID",
+                     help="with `revoke`: the id of the token (see `yuqing user tokens`)")
     tok.add_argument("--token-name", default="cli", help="what the token is for")
     add_config_option(tok)
+
+    toks = actions.add_parser("tokens", help="list API tokens (never the tokens themselves)")
+    add_config_option(toks)
 
     p.set_defaults(handler=run)
 
@@ -103,8 +115,18 @@ def _find(session: Session, name: str) -> User:
     return user
 
 
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def _run(args, session: Session, now, config) -> int:
     command = args.user_command
+
+    def audit(action: str, **detail) -> None:
+        audit_account_change(session, now, actor=CLI_ACTOR, action=action, detail={**detail, "os_user": _os_user()})
     if command == "add":
         if args.body_locality:
             if args.body_locality not in build_directory(config.directory).localities:
@@ -112,6 +134,8 @@ def _run(args, session: Session, now, config) -> int:
         user = create_user(session, now, username=args.name, password=read_password(args.password_file),
                            role=args.role, display_name=args.display_name, body_locality=args.body_locality,
                            body_sector=args.body_sector)
+        audit("user_created", username=user.username, role=user.role, body_locality=user.body_locality,
+              body_sector=user.body_sector)
         session.commit()
         print(f"user {user.username} created (role {user.role})")
     elif command == "list":
@@ -122,16 +146,34 @@ def _run(args, session: Session, now, config) -> int:
         user = _find(session, args.name)
         user.disabled = True
         session.add(user)
+        audit("user_disabled", username=user.username)
         session.commit()
         print(f"user {user.username} disabled")
     elif command == "password":
         user = _find(session, args.name)
         set_password(session, user, read_password(args.password_file))
+        audit("password_reset", username=user.username)
         session.commit()
         print(f"password of {user.username} changed")
+    elif command == "token" and args.token_id is not None:
+        if args.name != "revoke":
+            raise AccountError("用法：yuqing user token revoke ID（ID 见 yuqing user tokens）")
+        row = revoke_token(session, now, token_id=args.token_id)
+        audit("token_revoked", token_id=row.id, name=row.name)
+        session.commit()
+        print(f"token {row.id} ({row.name}) revoked")
     elif command == "token":
         user = _find(session, args.name)
-        _, token = issue_token(session, now, user=user, name=args.token_name)
+        row, token = issue_token(session, now, user=user, name=args.token_name)
+        audit("token_issued", username=user.username, token_id=row.id, name=row.name)
         session.commit()
+        print(f"token {row.id} ({row.name}) issued for {user.username}", file=sys.stderr)
         print(token)
+    elif command == "tokens":
+        names = {u.id: u.username for u in session.exec(select(User))}
+        for t in session.exec(select(ApiToken).order_by(ApiToken.id)):
+            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}Z" if t.revoked_at else "active"
+            used = f"{t.last_used_at:%Y-%m-%d %H:%M}Z" if t.last_used_at else "never"
+            print(f"{t.id}\t{names.get(t.user_id, '?')}\t{t.name}\tissued {t.created_at:%Y-%m-%d %H:%M}Z\t"
+                  f"last used {used}\t{state}")
     return 0

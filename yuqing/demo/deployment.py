@@ -133,7 +133,8 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
         # Repeats every 30 min to 1 h (the defaults) are two per wall second at --speed 3600, for every case: a
         # flood that hides the ladder and slows the drill. "0s" turns them off; an overdue notice repeats daily.
         _table("[clocks.ladder.repeat]", {"opened": "0s", "reminder": "0s", "leader": "0s", "overdue": "24h"}),
-        _table("[demo]", {"outbox": "outbox.jsonl", "scenario": scenario.name, "feeds_url": feeds_url}),
+        _table("[demo]", {"outbox": "outbox.jsonl", "scenario": scenario.name, "feeds_url": feeds_url,
+                          "open_outbox": True}),
     ]
     for source in scenario_sources(scenario, feeds_url, poll_interval=poll_interval):
         parts.append(_table("[[sources]]", source))

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, select
 
-from responders.models import AuditEntry
-
 from ..tables import ApiToken, User
-from .accounts import ROLES, AccountError, create_user, issue_token, revoke_token, set_password
+from .accounts import (ROLES, AccountError, account_audit, audit_account_change, create_user, issue_token,
+                       revoke_token, set_password)
 from .cleantext import Code, Line
 from .deps import db, page_user, require, runtime_of
 from .labels import SECTOR_LABELS
@@ -25,7 +26,9 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
-ID = Path(ge=1, le=2**31 - 1)
+# A type, not a shared `Path(...)` default: FastAPI copies an Annotated marker per parameter, while one
+# FieldInfo object used as the default of `user_id` and `token_id` took one name for both (every revoke got 422).
+ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _admin(user: User = Depends(page_user)) -> User:
@@ -40,14 +43,14 @@ def _page(request: Request, session: Session, admin: User, *, error: str | None 
     names = {u.id: u.username for u in users}
     return request.app.state.renderer.page(request, "admin.html", {
         "user": admin, "users": users, "tokens": tokens, "names": names, "roles": ROLES, "error": error,
+        "audit": account_audit(session),
         "new_token": new_token, "sectors": SECTOR_LABELS,
         "localities": sorted(request.app.state.runtime.directory.localities),
     }, status_code=status_code)
 
 
 def _audit(session: Session, request: Request, admin: User, action: str, detail: dict) -> None:
-    session.add(AuditEntry(case_id=None, at=runtime_of(request).clock.now(), actor=admin.username,
-                           action=action, detail=detail))
+    audit_account_change(session, runtime_of(request).clock.now(), actor=admin.username, action=action, detail=detail)
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -87,7 +90,7 @@ def _user(session: Session, user_id: int) -> User:
 
 
 @router.post("/users/{user_id}/disable", dependencies=[Depends(check_csrf)])
-def disable_user(request: Request, user_id: int = ID, admin: User = Depends(_admin), session: Session = Depends(db)):
+def disable_user(request: Request, user_id: ID, admin: User = Depends(_admin), session: Session = Depends(db)):
     target = _user(session, user_id)
     if target.id == admin.id:
         return _page(request, session, admin, error="不能停用自己的账号", status_code=400)
@@ -100,7 +103,7 @@ def disable_user(request: Request, user_id: int = ID, admin: User = Depends(_adm
 
 
 @router.post("/users/{user_id}/enable", dependencies=[Depends(check_csrf)])
-def enable_user(request: Request, user_id: int = ID, admin: User = Depends(_admin), session: Session = Depends(db)):
+def enable_user(request: Request, user_id: ID, admin: User = Depends(_admin), session: Session = Depends(db)):
     target = _user(session, user_id)
     target.disabled = False
     session.add(target)
@@ -111,7 +114,7 @@ def enable_user(request: Request, user_id: int = ID, admin: User = Depends(_admi
 
 
 @router.post("/users/{user_id}/password", dependencies=[Depends(check_csrf)])
-def reset_password(request: Request, user_id: int = ID, password: Line = ...,
+def reset_password(request: Request, user_id: ID, password: Line = ...,
                    admin: User = Depends(_admin), session: Session = Depends(db)):
     target = _user(session, user_id)
     try:
@@ -136,7 +139,7 @@ def add_token(request: Request, user_id: int = Form(..., ge=1, le=2**31 - 1), na
 
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[Depends(check_csrf)])
-def revoke(request: Request, token_id: int = ID, admin: User = Depends(_admin), session: Session = Depends(db)):
+def revoke(request: Request, token_id: ID, admin: User = Depends(_admin), session: Session = Depends(db)):
     try:
         row = revoke_token(session, runtime_of(request).clock.now(), token_id=token_id)
     except AccountError as e:

@@ -11,7 +11,8 @@ import logging
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -25,6 +26,7 @@ from responders.models import AuditEntry, Case, Clock, Response
 from ..pipeline import after_ingest
 from ..tables import User
 from .cleantext import CleanStr, clean_json
+from .limits import parse_json_body
 from .deps import api_user, db, require, runtime_of
 from .labels import label
 from .permissions import case_in_scope, is_liaison
@@ -184,19 +186,29 @@ _PUSH_BODY = {"requestBody": {"required": True, "content": {"application/json": 
 @router.post("/items", response_model=PushResult, tags=["ingestion"], openapi_extra=_PUSH_BODY,
              responses={401: ERRORS[401], 403: {"description": "the token's user may not push"},
                         409: {"description": "no enabled push source of that name"},
-                        413: {"description": "too many records in one request"},
-                        400: {"description": "the body is neither a record nor a list"}})
-def push_items(request: Request, records: Any = Body(...),
-               source: CleanStr | None = Query(None, max_length=200, description="push source name (default: the first)"),
-               user: User = Depends(api_user), session: Session = Depends(db)):
+                        413: {"description": "too many records, or a body over `[web] max_push_bytes` "
+                                             "(default 16,000,000 bytes)"},
+                        400: {"description": "the body is neither a record nor a list"},
+                        422: {"description": "the body is not JSON (or nested too deeply)"}})
+async def push_items(request: Request,
+                     source: CleanStr | None = Query(None, max_length=200,
+                                                     description="push source name (default: the first)"),
+                     user: User = Depends(api_user), session: Session = Depends(db)):
     """Accept one `classify` input record or a list of them; they are stored, judged and may open cases.
 
-    Why the body is not validated as a whole: one malformed record must not cost
-    the others (CONTRACT.md `classify`: a bad line is reported, processing goes
-    on). Each record is checked by `monitor.push`; bad ones come back in
-    `rejected` with their position and reason.
+    The body is at most `[web] max_push_bytes` (default 16,000,000 bytes); it is
+    read only after the token was checked. Why the body is not validated as a
+    whole: one malformed record must not cost the others (CONTRACT.md
+    `classify`: a bad line is reported, processing goes on). Each record is
+    checked by `monitor.push`; bad ones come back in `rejected` with their
+    position and reason.
     """
     require(user, "push_items")
+    records = parse_json_body(await request.body())
+    return await run_in_threadpool(_push, request, records, source, user, session)
+
+
+def _push(request: Request, records: Any, source: str | None, user: User, session: Session) -> PushResult:
     if not isinstance(records, (dict, list)):
         raise HTTPException(400, "请求体须是一条记录（JSON 对象）或记录数组")
     runtime = runtime_of(request)

@@ -19,6 +19,7 @@ from ..runtime import Runtime
 from . import admin, api, casework, health, info, login, pages, reports, review
 from .cleantext import clean_json
 from .deps import LoginRequired
+from .limits import BodyLimit
 from .rendering import Renderer
 from .security import SESSION_SECONDS, SecurityHeaders, secure_cookies
 
@@ -57,6 +58,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     secure = secure_cookies(runtime.config)
+    # Innermost first: the body cap runs inside the session middleware (it refuses unsigned-in posts unread).
+    app.add_middleware(BodyLimit, max_bytes=runtime.config.web.max_body_bytes,
+                       max_push_bytes=runtime.config.web.max_push_bytes)
     app.add_middleware(SessionMiddleware, secret_key=runtime.secret_key(), session_cookie="yuqing_session",
                        max_age=SESSION_SECONDS, same_site="lax", https_only=secure)
     app.add_middleware(SecurityHeaders, hsts=secure)
@@ -84,9 +88,25 @@ def _install_error_pages(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError):
         if _is_api(request):
             # The errors echo the input; a lone surrogate in it would make the JSON answer itself fail.
-            return JSONResponse({"detail": clean_json(jsonable_encoder(exc.errors()))}, status_code=422)
+            return JSONResponse({"detail": clean_json(jsonable_encoder([_brief(e) for e in exc.errors()]))},
+                                status_code=422)
         fields = "、".join(str(e["loc"][-1]) for e in exc.errors() if e.get("loc"))
         return _error_page(request, 422, f"提交的内容不完整或格式不对：{fields}", None)
+
+
+def _brief(error: dict) -> dict:
+    """Return a validation error with its input echoed only when it is a short scalar.
+
+    Why: the input of a bad field can be any JSON (800 nested lists made the
+    encoder recurse into a 500), and echoing large input back helps nobody.
+    """
+    out = {k: v for k, v in error.items() if k in ("type", "loc", "msg")}
+    value = error.get("input")
+    if value is None or isinstance(value, (bool, int, float)):
+        out["input"] = value
+    elif isinstance(value, str):
+        out["input"] = value[:200]
+    return out
 
 
 def _error_page(request: Request, status: int, message: str, headers):

@@ -23,7 +23,7 @@ from responders import actions
 from responders.errors import CaseNotFound, InvalidAction
 
 from ..tables import User
-from .cleantext import Code, Codes, Line, Text
+from .cleantext import EARLIEST_YEAR, LATEST_YEAR, Code, Codes, Line, Text, storable_time
 from .deps import db, page_user, require, runtime_of
 from .labels import RESPONSE_MODES, SECTOR_LABELS, SEVERITIES, label
 from .queries import visible_case
@@ -49,9 +49,11 @@ def parse_local(value: str | None, timezone: str) -> datetime | None:
         naive = datetime.fromisoformat(value.strip())
     except ValueError as e:
         raise InvalidAction(f"时间格式不对：{value[:40]}（应为 2026-11-20T09:30）") from e
-    if naive.tzinfo is not None:
-        return naive
-    return naive.replace(tzinfo=ZoneInfo(timezone))
+    aware = naive if naive.tzinfo is not None else naive.replace(tzinfo=ZoneInfo(timezone))
+    try:
+        return storable_time(aware)
+    except ValueError as e:
+        raise InvalidAction(f"时间超出范围：{value[:40]}（应在 {EARLIEST_YEAR} 至 {LATEST_YEAR} 年之间）") from e
 
 
 def _flash(request: Request, text: str, *, error: bool = False) -> None:
@@ -87,7 +89,7 @@ def acknowledge(request: Request, case_id: int = CASE_ID, next: Code = "", step_
                 user: User = Depends(page_user), session: Session = Depends(db)):
     """Acknowledge the case, or only one fired step of its ladder (`step_id`): the repeats stop, the clock runs on."""
     def do():
-        step = int(step_id) if step_id.isdigit() and len(step_id) < 10 else None
+        step = int(step_id) if step_id.isascii() and step_id.isdigit() and len(step_id) < 10 else None
         if step_id and step is None:
             raise InvalidAction(f"提醒编号不对：{step_id}")
         actions.acknowledge(session, _now(request), case_id=case_id, actor=user.username, step_id=step)

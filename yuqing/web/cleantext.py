@@ -9,12 +9,17 @@ becomes U+FFFD, NUL is dropped).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import Form
 from pydantic import AfterValidator
 
-__all__ = ["clean_text", "clean_json", "CleanStr", "Code", "Line", "Text", "Codes"]
+__all__ = ["clean_text", "clean_json", "storable_time", "CleanStr", "Code", "Line", "Text", "Codes"]
+
+# Times outside these years are typing mistakes or probes; `0001-01-01T00:00+08:00` cannot even be
+# converted to UTC for storage (an OverflowError, i.e. a 500, before this check).
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 
 
 def clean_text(value: str) -> str:
@@ -36,6 +41,17 @@ def clean_json(value: Any) -> Any:
         return [clean_json(v) for v in value]
     if isinstance(value, dict):
         return {clean_text(k) if isinstance(k, str) else k: clean_json(v) for k, v in value.items()}
+    return value
+
+
+def storable_time(value: datetime) -> datetime:
+    """Return `value` when it converts to UTC within EARLIEST_YEAR..LATEST_YEAR; raise ValueError otherwise."""
+    try:
+        utc = value.astimezone(timezone.utc) if value.tzinfo is not None else value
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise ValueError(f"time out of range (years {EARLIEST_YEAR}-{LATEST_YEAR})")
     return value
 
 

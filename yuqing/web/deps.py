@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -11,7 +12,8 @@ from sqlmodel import Session
 
 from ..runtime import Runtime
 from ..tables import User
-from .accounts import session_fingerprint, user_for_token
+from .accounts import session_fingerprint, session_user, user_for_token
+from .security import SESSION_SECONDS
 from .permissions import allowed
 
 logger = logging.getLogger(__name__)
@@ -36,13 +38,14 @@ def db(request: Request) -> Iterator[Session]:
 def page_user(request: Request, session: Session = Depends(db)) -> User:
     """Return the signed-in user; raise `LoginRequired` without a valid, current session.
 
-    The user row is read on every request, so disabling a user or changing
-    their password ends their sessions at once.
+    The session row and the user row are read on every request, so signing
+    out, disabling a user or changing their password ends the session at once.
     """
     uid = request.session.get("uid")
     if uid is not None:
-        user = session.get(User, uid)
-        if user is not None and not user.disabled and request.session.get("fp") == session_fingerprint(user):
+        user = session_user(session, runtime_of(request).wall_now(), request.session.get("sid"),
+                            lifetime=timedelta(seconds=SESSION_SECONDS))
+        if user is not None and user.id == uid and request.session.get("fp") == session_fingerprint(user):
             return user
         request.session.clear()
     raise LoginRequired()
@@ -56,7 +59,7 @@ def api_user(request: Request, credentials: HTTPAuthorizationCredentials | None 
     """Return the user of the bearer token; 401 without a valid token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "需要 API 令牌（Authorization: Bearer …）", headers={"WWW-Authenticate": "Bearer"})
-    user = user_for_token(session, runtime_of(request).clock.now(), credentials.credentials)
+    user = user_for_token(session, runtime_of(request).wall_now(), credentials.credentials)
     if user is None:
         raise HTTPException(401, "API 令牌无效或已吊销", headers={"WWW-Authenticate": "Bearer"})
     return user

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from .accounts import authenticate, session_fingerprint
+from .accounts import authenticate, end_session, session_fingerprint, start_session
 from .cleantext import Line
 from .deps import db, runtime_of
-from .security import check_csrf
+from .security import SESSION_SECONDS, check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,14 +25,39 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def client_address(request: Request) -> str:
-    """Return the peer address used for throttling.
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
 
-    Why not X-Forwarded-For: the daemon listens on loopback behind the office's
-    reverse proxy or not at all; trusting a client-supplied header would let a
-    guesser pick a fresh "address" per attempt. The per-user limit holds anyway.
+
+def client_address(request: Request) -> str:
+    """Return the client address used for throttling: the peer, or the client a trusted proxy names.
+
+    X-Forwarded-For is believed only from a peer in `web.trusted_proxies` (none
+    by default): otherwise a guesser could pick a fresh "address" per attempt,
+    or forge someone else's. The list is read from the right (the nearest hop);
+    the first address that is not itself a trusted proxy is the client.
     """
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else "unknown"
+    proxies = runtime_of(request).config.web.trusted_proxies
+    peer_ip = _ip(peer)
+    if not proxies or peer_ip is None or not any(peer_ip in net for net in proxies):
+        return peer
+    hops = [h for header in request.headers.getlist("x-forwarded-for") for h in header.split(",")]
+    for hop in reversed(hops):
+        ip = _ip(hop)
+        if ip is None:
+            return peer           # a malformed entry: believe no further
+        if not any(ip in net for net in proxies):
+            return str(ip)
+    return peer
+
+
+def wait_text(wait: timedelta) -> str:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    return f"{seconds} 秒" if seconds < 120 else f"{(seconds + 59) // 60} 分钟"
 
 
 @router.get("/login")
@@ -46,24 +73,34 @@ def login(request: Request, username: Line = "", password: Line = "",
           next: Line = "/", session: Session = Depends(db)):
     runtime = runtime_of(request)
     renderer = request.app.state.renderer
-    result = authenticate(session, runtime.clock.now(), username=username, password=password,
-                          address=client_address(request))
+    now = runtime.wall_now()        # real time even in a drill (sign-in waits are a security window)
+    result = authenticate(session, now, username=username, password=password,
+                          address=client_address(request), keep=timedelta(days=runtime.config.web.audit_days))
     if result.user is None:
+        headers = None
         if result.locked_for is not None:
-            minutes = max(1, int(result.locked_for.total_seconds() // 60) + 1)
-            error, status = f"尝试次数过多，请 {minutes} 分钟后再试", 429
+            error, status = f"尝试次数过多，请 {wait_text(result.locked_for)}后再试", 429
+            headers = {"Retry-After": str(max(1, int(result.locked_for.total_seconds() + 0.999)))}
         else:
             error, status = "用户名或密码不正确", 401
-        return renderer.page(request, "login.html", {"user": None, "next": _safe_next(next), "error": error,
-                                                     "username": username}, status_code=status)
+        response = renderer.page(request, "login.html", {"user": None, "next": _safe_next(next), "error": error,
+                                                         "username": username}, status_code=status)
+        response.headers.update(headers or {})
+        return response
     # A fresh session and CSRF token at sign-in: a token planted before sign-in is worthless after it.
+    end_session(session, now, request.session.get("sid"))
+    sid = start_session(session, now, user=result.user, lifetime=timedelta(seconds=SESSION_SECONDS))
+    session.commit()
     request.session.clear()
-    request.session.update({"uid": result.user.id, "fp": session_fingerprint(result.user),
+    request.session.update({"uid": result.user.id, "fp": session_fingerprint(result.user), "sid": sid,
                             "csrf": secrets.token_urlsafe(32)})
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
-def logout(request: Request):
+def logout(request: Request, session: Session = Depends(db)):
+    """Sign out: the session row ends, so a saved copy of the cookie signs nobody in any more."""
+    end_session(session, runtime_of(request).wall_now(), request.session.get("sid"))
+    session.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

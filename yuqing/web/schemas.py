@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from .cleantext import clean_text
+from .cleantext import clean_text, storable_time
 from .labels import RESPONSE_MODES
 from .rendering import safe_url
 
@@ -101,8 +101,15 @@ class ResponseIn(BaseModel):
     @classmethod
     def _label_to_code(cls, value):
         # The Chinese label is accepted too (发布权威信息 -> authoritative_info).
+        if not isinstance(value, str):
+            return value            # left to the enum check (a 422 naming `mode`), never a lookup of a dict
         by_label = {label: code for code, label in RESPONSE_MODES.items()}
         return by_label.get(value, value)
+
+    @field_validator("at")
+    @classmethod
+    def _storable_time(cls, value):
+        return storable_time(value) if value is not None else value
 
     @field_validator("url", "note", mode="before")
     @classmethod

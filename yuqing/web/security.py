@@ -3,11 +3,12 @@
 - Session: signed with `Runtime.secret_key()` (config, else generated once
   into the state directory) by Starlette's signed-cookie `SessionMiddleware` (itsdangerous HMAC),
   HttpOnly, SameSite=Lax, Secure when the deployment is served over https
-  (`web.secure_cookies`, default: `web.base_url` starts with https). Why a
-  signed cookie and not a server-side session table: the daemon may run as two
-  instances behind a failover lease; a cookie needs no shared session store.
-  Sessions end after `SESSION_SECONDS` (one long shift), or at once when the
-  password changes or the user is disabled (checked on every request).
+  (`web.secure_cookies`, default: `web.base_url` starts with https). The cookie
+  also names a `WebSession` row in the database (shared by both instances of a
+  failover pair): signing out ends the row, so a saved copy of the cookie is
+  worthless afterwards. Sessions end after `SESSION_SECONDS` (one long shift,
+  real time), or at once when the password changes or the user is disabled
+  (checked on every request).
 - CSRF: a random token per session, embedded in every form as `csrf_token` and
   compared in constant time on every unsafe request of a page. SameSite=Lax
   already stops most cross-site posts; the token also covers same-site
