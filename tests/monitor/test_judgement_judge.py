@@ -1,4 +1,9 @@
-"""The Judge: criteria with reasons, near misses, severity, sectors, facts, and the dev-set floors."""
+"""The rules of the Judge: criteria with reasons, near misses, severity, sectors, facts, and the dev-set floors.
+
+The learned model is off here (`model = "none"`): these tests hold what the lexicons, patterns and
+thresholds decide on their own. The model and its combination with the rules are tested in
+test_judgement_model.py, and the shipped judge's figures on real and synthetic text in test_judgement_real.py.
+"""
 
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +20,7 @@ DEVSET = Path(__file__).resolve().parents[1] / "data" / "devset.jsonl"
 
 @pytest.fixture(scope="module")
 def judge():
-    return Judge.from_config(None, "山西省")
+    return Judge.from_config(JudgementConfig(model="none"), "山西省")
 
 
 def assess(judge, title, text="", **kw):
