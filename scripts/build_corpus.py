@@ -58,12 +58,15 @@ def main(folder: str = "tests/data/real") -> int:
     for rec in records:
         bad = problems_of(rec)
         key = (rec.get("url"), rec.get("title"), rec.get("text", "")[:60])
+        same_text = ("text", (rec.get("title", "") + rec.get("text", "")).replace(" ", ""))
         if bad:
             print(f"{rec.get('id')}: left out ({', '.join(bad)})", file=sys.stderr)
         elif key in seen:
             print(f"{rec.get('id')}: left out (same url and title as an earlier record)", file=sys.stderr)
+        elif same_text in seen:
+            print(f"{rec.get('id')}: left out (same headline and text as an earlier record)", file=sys.stderr)
         else:
-            seen.add(key)
+            seen.update((key, same_text))
             kept.append(rec)
     tuning = tuning_urls(root)
     splits = build_splits(kept, tuning)
