@@ -72,3 +72,24 @@ def test_api_reports_needs_a_token_and_answers_json(app, users, history, token_o
     assert answer.status_code == 200
     assert answer.json()["current"]["clocks"][-1]["on_time_rate"] == 0.6
     assert "/api/reports" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_the_page_shows_the_judges_figures_against_the_officers_verdicts(browser, users, history, engine):
+    from responders.labels import JudgementLabel
+    from responders.models import Case
+    from responders.verdicts import live_figures
+    from responders.reports import parse_period
+
+    with Session(engine) as session:
+        period = parse_period("2026-W47", now=NOW, zone="Asia/Shanghai")
+        cases = [c for c in session.query(Case).all() if period.start <= c.opened_at < period.end and not c.drill]
+        system = [c for c in cases if c.opened_by == "system"]
+        assert system, "the history has cases the judge opened"
+        session.add(JudgementLabel(created_at=NOW, actor="值班员甲", case_id=system[0].id, decision="dismiss",
+                                   priority=False, title=system[0].title, text=system[0].title))
+        session.commit()
+        f = live_figures(session, period.start, period.end)
+    html = browser("officer").get("/reports?period=2026-W47").text
+    assert "研判准确率（以值班员裁定为准）" in html
+    assert f"{f.priority_opened} 件，未被排除 {f.priority_kept} 件" in html
+    assert f"{f.precision * 100:.1f}%" in html and f.priority_kept == f.priority_opened - 1

@@ -21,6 +21,8 @@ from responders.reports import (
     RENDERERS, PeriodError, Report, build_report, parse_period, render_html_body, report_css, report_data,
 )
 
+from responders.verdicts import live_figures
+
 from ..tables import User
 from .deps import api_user, db, page_user, runtime_of
 from .permissions import is_liaison
@@ -62,6 +64,7 @@ def report_page(request: Request, period: str = Query("week", max_length=20),
     return request.app.state.renderer.page(request, "reports.html", {
         "user": user, "report": report, "body": render_html_body(report), "period": period,
         "locality": locality or "", "periods": _PERIODS, "formats": tuple(RENDERERS),
+        "verdicts": live_figures(session, report.period.start, report.period.end),
     })
 
 
