@@ -93,7 +93,7 @@ def evaluate(judge: Judge, records: list[dict], now: datetime, *, assign: Assign
     """Return the figures of `judge` on the labelled `records`."""
     ev = Evaluation(items=len(records))
     tp = fp = fn = reviews = 0
-    sev_ok = sev_n = loc_ok = 0
+    sev_ok = sev_n = loc_ok = loc_n = 0
     stp = sfp = sfn = 0
     body_ok = rule_ok = body_n = 0
     crit = {c: [0, 0, 0] for c in CRITERIA}
@@ -115,16 +115,22 @@ def evaluate(judge: Judge, records: list[dict], now: datetime, *, assign: Assign
         if gold["priority"]:
             sev_n += 1
             severity = a.severity if a.priority else a.provisional_severity
-            if severity == gold["severity"]:
+            if gold.get("severity") is None and "decision" in rec:
+                sev_n -= 1                  # an officer's verdict without a severity
+            elif severity == gold["severity"]:
                 sev_ok += 1
             else:
                 ev.mistakes.append(f"{rec['id']} severity {severity} != {gold['severity']}: {title}")
-        if set(a.localities) == set(gold["localities"]):
-            loc_ok += 1
-        else:
-            ev.mistakes.append(f"{rec['id']} localities {list(a.localities)} != {gold['localities']}: {title}")
-        got, want = set(a.sectors), set(gold.get("sectors", []))
-        stp, sfp, sfn = stp + len(got & want), sfp + len(got - want), sfn + len(want - got)
+        # An officer's decision may leave places and sectors unstated (None): they are not scored then.
+        if gold.get("localities") is not None:
+            loc_n += 1
+            if set(a.localities) == set(gold["localities"]):
+                loc_ok += 1
+            else:
+                ev.mistakes.append(f"{rec['id']} localities {list(a.localities)} != {gold['localities']}: {title}")
+        if gold.get("sectors") is not None:
+            got, want = set(a.sectors), set(gold["sectors"])
+            stp, sfp, sfn = stp + len(got & want), sfp + len(got - want), sfn + len(want - got)
         if a.priority:
             found = set(a.criteria)
         else:
@@ -156,7 +162,7 @@ def evaluate(judge: Judge, records: list[dict], now: datetime, *, assign: Assign
     ev.priority = (precision, recall, f1)
     ev.review_share = reviews / len(records) if records else 0.0
     ev.severity_accuracy = sev_ok / sev_n if sev_n else 1.0
-    ev.locality_exact = loc_ok / len(records) if records else 1.0
+    ev.locality_exact = loc_ok / loc_n if loc_n else 1.0
     ev.sector_f1 = prf(stp, sfp, sfn)[2]
     if assign is not None:
         ev.first_body_items = body_n

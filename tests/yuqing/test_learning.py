@@ -20,21 +20,19 @@ from yuqing.commands.train import held_out, retrain_with_decisions
 ROOT = Path(__file__).resolve().parents[2]
 RANK = {"none": 0, "review": 1, "priority": 2}
 
-# What one office decided over a month: residents' reports of lifts out of service in their blocks are
-# priority opinions here (safety of the elderly, people trapped at home). The texts are the office's own
-# items as its officers confirmed them.
-LIFTS = [
-    ("{p}{n}小区电梯停运{d}", "{p}{n}小区{b}号楼电梯停运已{d}，老人和孩子上下楼困难，业主多次反映，物业称维修资金不到位。")
-    .format(p=p, n=n, d=d, b=b)
-    for (p, n), d, b in zip(
-        [("晋中市榆次区", "锦绣"), ("太原市小店区", "龙城"), ("大同市平城区", "御东"), ("长治市潞州区", "英雄"),
-         ("临汾市尧都区", "鼓楼"), ("运城市盐湖区", "河东"), ("晋城市城区", "泽州"), ("忻州市忻府区", "七一"),
-         ("吕梁市离石区", "滨河"), ("阳泉市城区", "桃北"), ("朔州市朔城区", "开发"), ("太原市杏花岭区", "胜利"),
-         ("晋中市太谷区", "东关"), ("太原市万柏林区", "和平"), ("大同市云冈区", "新胜"), ("长治市上党区", "府后"),
+# What one office decided over a month: residents' reports of parcels piling up for days at the delivery
+# stations of their district are priority opinions here (a livelihood matter its officers chose to answer).
+# The texts are the office's own items as its officers confirmed them.
+PARCELS = [
+    (f"{p}快递驿站包裹积压{d}", f"{p}{n}一带多个快递驿站包裹积压已{d}，居民取件要排一两个小时，部分包裹丢失，多次投诉无人处理。")
+    for (p, n), d in zip(
+        [("太原市小店区", "亲贤街"), ("晋中市榆次区", "顺城街"), ("大同市平城区", "魏都大道"), ("长治市潞州区", "英雄路"),
+         ("临汾市尧都区", "鼓楼"), ("运城市盐湖区", "河东街"), ("晋城市城区", "泽州路"), ("忻州市忻府区", "七一路"),
+         ("吕梁市离石区", "滨河"), ("阳泉市城区", "桃北路"), ("朔州市朔城区", "开发路"), ("太原市杏花岭区", "胜利街"),
+         ("晋中市太谷区", "东关"), ("太原市万柏林区", "和平路"), ("大同市云冈区", "新胜街"), ("长治市上党区", "府后路"),
          ("临汾市洪洞县", "大槐树")],
-        ["两个月", "一个多月", "半年", "三个月", "四十天", "两周", "一个月", "五十多天", "两个多月", "三周",
-         "一个半月", "二十多天", "近两个月", "七十天", "一个月", "两个月", "三个月"],
-        range(1, 30, 2))
+        ["五天", "一周", "十天", "四天", "六天", "一个星期", "八天", "五六天", "九天", "三天",
+         "一周多", "十多天", "近一周", "两周", "一周", "五天", "七天"])
 ]
 
 
@@ -61,12 +59,12 @@ def shipped():
 
 def test_officers_decisions_change_the_retrained_models_verdict_on_a_held_out_item(shipped, clock):
     now = clock.now()
-    labels = _labels(now, LIFTS, priority=True)
+    labels = _labels(now, PARCELS, priority=True)
     kept_out = [r for r in labels if held_out(r["id"])]
     assert kept_out, "the hash keeps one label in five out of training"
-    probe = next(r for r in kept_out)
+    # The probe: a held-out item the shipped model does not make a priority (the premise of the test).
+    probe = next(r for r in kept_out if _outcome(shipped, r["title"], r["text"], now) != "priority")
     before = _outcome(shipped, probe["title"], probe["text"], now)
-    assert before != "priority"
     doc, figures = retrain_with_decisions(REAL_CORPUS, labels, judgement=None, jurisdiction="山西省", base_dir=ROOT,
                                           before=shipped, now=now, seed=20261204, out=lambda line: None)
     assert doc is not None, figures
@@ -81,15 +79,22 @@ def test_officers_decisions_change_the_retrained_models_verdict_on_a_held_out_it
 
 
 def test_a_retrained_model_that_does_worse_is_not_installed(shipped, clock):
+    from monitor.judgement.config import JudgementConfig
+    from monitor.judgement.corpus import load_split
+    from monitor.judgement.model import TextModel
+    from monitor.judgement.training import train
+
     now = clock.now()
-    # Officers "dismissing" real major accidents of the corpus's own dev split as not priority: a retrained
-    # model learning that does worse on the dev split and is refused.
-    dev = [json.loads(line) for line in (REAL_CORPUS / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
-    wrong = [(r["title"], r["text"]) for r in dev if r["label"]["priority"]][:60]
-    labels = _labels(now, wrong, priority=False)
+    # The installed model here is one that was fitted on the dev split itself: no retrained model (which never
+    # sees dev) can match it there, so the officers' labels, good as they are, must not replace it.
+    rules = Judge.from_config(JudgementConfig(model="none"), "山西省")
+    seen = train(load_split(REAL_CORPUS, "train") + load_split(REAL_CORPUS, "dev"), [], rules, now, seed=5)
+    installed = Judge(lexicon=rules.lexicon, gazetteer=rules.gazetteer, severity=rules.severity,
+                      model=TextModel(seen.doc), review_band=(0.5, 0.5))
     lines = []
-    doc, figures = retrain_with_decisions(REAL_CORPUS, labels, judgement=None, jurisdiction="山西省", base_dir=ROOT,
-                                          before=shipped, now=now, seed=20261204, out=lines.append)
+    doc, figures = retrain_with_decisions(REAL_CORPUS, _labels(now, PARCELS, priority=True), judgement=None,
+                                          jurisdiction="山西省", base_dir=ROOT, before=installed, now=now,
+                                          seed=20261204, out=lines.append)
     assert doc is None
     assert figures["corpus dev split"]["after"]["f1"] < figures["corpus dev split"]["before"]["f1"]
     assert any("not installed" in line for line in lines)
@@ -141,11 +146,11 @@ def test_train_with_decisions_installs_the_model_the_daemon_then_loads(tmp_path,
     now = clock.now()
     engine = make_engine(db_url)
     with Session(engine) as session:
-        for title, text in LIFTS:
+        for title, text in PARCELS:
             session.add(JudgementLabel(created_at=now - timedelta(days=2), actor="值班员甲", decision="confirm",
                                        priority=True, severity="general", title=title, text=text))
         session.commit()
-        assert len(load_labels(session)) == len(LIFTS)
+        assert len(load_labels(session)) == len(PARCELS)
     cfg = tmp_path / "config.toml"
     cfg.write_text((ROOT / "config.toml").read_text(encoding="utf-8").replace(
         'include = "directory/shanxi.toml"', f'include = "{ROOT / "directory" / "shanxi.toml"}"'), encoding="utf-8")
