@@ -138,6 +138,8 @@ class Renderer:
         except jinja2.TemplateError as e:
             raise TemplateProblem(f"template {name} ({flavour}): {e}") from e
         subject = " ".join(subject.split())
+        if context.get("drill") and "【演练】" not in subject:
+            subject = "【演练】" + subject      # a drill is visible in every mailbox's list of subjects
         return Rendered(subject=subject, body=_tidy(body))
 
 

@@ -329,8 +329,13 @@ def refer_rumor(session: Session, now: datetime, *, case_id, evidence: list[str]
 
 def open_manual_case(session: Session, now: datetime, *, title: str, text: str, actor: str, kind: str,
                      ordered_at: datetime | None = None, localities: list[str], sectors: list[str], severity: str,
-                     especially_major: bool = False, directory: Directory, config: ClocksConfig) -> Case:
-    """Open a case from a superior's order or a phone tip; it then follows the same rules as any case."""
+                     especially_major: bool = False, directory: Directory, config: ClocksConfig,
+                     drill: bool = False) -> Case:
+    """Open a case from a superior's order or a phone tip; it then follows the same rules as any case.
+
+    `drill`: the deployment is a drill (`Config.drill`); the case is then a drill case like every
+    case the pipeline opens there (its messages marked 【演练】, never counted in the 通报).
+    """
     title = _text(title, "标题")
     if kind not in MANUAL_KINDS:
         raise InvalidAction(f"未知的立案来源：{kind}（可选：{'、'.join(MANUAL_KINDS)}）")
@@ -352,7 +357,7 @@ def open_manual_case(session: Session, now: datetime, *, title: str, text: str, 
         superior_order_at=(ordered_at or now) if superior else None,
     )
     case = open_case(session, now, assessment=assessment, assignment=assign(assessment, directory), config=config,
-                     title=title, opened_by=actor, description=text)
+                     title=title, opened_by=actor, description=text, drill=drill)
     _audit(session, now, case, actor, "open_manual_case", kind=kind, text=text,
            ordered_at=ordered_at.isoformat() if ordered_at else None)
     session.commit()

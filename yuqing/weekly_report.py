@@ -77,7 +77,7 @@ def weekly_report_job(runtime):
     config = runtime.config
     web = config.web
     ctx = routing_context(config.alerts, config.channels, base_url=web.base_url or f"http://{web.host}:{web.port}",
-                          base_dir=config.base_dir)
+                          base_dir=config.base_dir, drill=config.drill)
     unroutable: set[str] = set()
 
     def run() -> None:

@@ -198,7 +198,7 @@ def _new_case_page(request: Request, user: User, *, error: str | None, form: dic
 def open_manual_case(request: Request, title: Line = "", text: Text = "",
                      kind: Code = ..., ordered_at: Code = "",
                      localities: Line = "", sectors: Codes = [],
-                     severity: Code = ..., especially_major: Code = "",
+                     severity: Code = "general", especially_major: Code = "",
                      user: User = Depends(page_user), session: Session = Depends(db)):
     require(user, "open_case")
     runtime = runtime_of(request)
@@ -211,7 +211,7 @@ def open_manual_case(request: Request, title: Line = "", text: Text = "",
             localities=[p.strip() for p in localities.replace("，", ",").replace("\n", ",").split(",") if p.strip()],
             sectors=[s for s in sectors if s][:10], severity=severity,
             especially_major=especially_major in ("1", "on", "true"), directory=runtime.directory,
-            config=runtime.config.clocks)
+            config=runtime.config.clocks, drill=runtime.config.drill)
     except InvalidAction as e:
         session.rollback()
         return _new_case_page(request, user, error=str(e), form=form, status_code=400)
