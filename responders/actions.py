@@ -23,6 +23,7 @@ Severity change rule (RULES.md N-7, the product's choice, README "Response clock
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import update
@@ -30,7 +31,7 @@ from sqlmodel import Session, select
 
 from monitor.assessment import SEVERITIES, Assessment
 
-from .assignment import assign
+from .assignment import Assignment, BodyRef, apply_override, assign
 from .cases import open_case, plan_case_clocks
 from .clockplan import CLOCKS_FOR_SEVERITY
 from .config import SECTORS, ClocksConfig
@@ -38,6 +39,7 @@ from .directory import Directory
 from .errors import CaseNotFound, InvalidAction
 from .ladder import NOTICE_STEPS
 from .models import AuditEntry, Case, Clock, ClockStep, Response
+from .rules.wording import SECTOR_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,11 @@ __all__ = [
 MANUAL_KINDS = {"superior_order": "上级交办", "phone_tip": "电话报告", "other": "其他渠道"}
 _LIVE = ("running", "overdue")
 _STEP = ClockStep.__table__
+
+
+def _sector_name(code) -> str:
+    return SECTOR_LABELS.get(code, {"government_office": "政府办公厅（室）", "propaganda": "宣传部门",
+                                    "cyberspace": "网信部门"}.get(code, str(code)))
 
 
 def _case(session: Session, case_id) -> Case:
@@ -253,7 +260,8 @@ def dismiss(session: Session, now: datetime, *, case_id, reason: str, actor: str
     return case
 
 
-def _body_record(directory: Directory, ref, what: str) -> dict:
+def _body_key(directory: Directory, ref, what: str) -> tuple[str, str]:
+    """Return the directory key of a body given as {"locality", "sector"|"role"} or (locality, sector or role)."""
     if isinstance(ref, dict):
         key = (ref.get("locality"), ref.get("sector") or ref.get("role"))
     elif isinstance(ref, (tuple, list)) and len(ref) == 2:
@@ -262,13 +270,8 @@ def _body_record(directory: Directory, ref, what: str) -> dict:
         raise InvalidAction(f"{what}须写作（地区全称，部门代码）")
     body = directory.body(*key)
     if body is None:
-        raise InvalidAction(f"组织目录中没有{what}：{key[0]} {key[1]}")
-    out = {"name": body.name, "locality": body.locality}
-    if body.role:
-        out["role"] = body.role
-    else:
-        out["sector"] = body.sector
-    return out
+        raise InvalidAction(f"组织目录中没有{what}：{key[0]} {_sector_name(key[1])}")
+    return body.key
 
 
 def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: str, directory: Directory,
@@ -277,6 +280,10 @@ def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: st
 
     `reassign_to`: a body key (locality, sector or role), or a list of them, as the new
     第一责任主体; `add_co_responder`: one body key added as co-responder; `lead`: one body key.
+    The assignment is re-derived from the new first body as the rules would have made it
+    (`responders.rules.override`, A-7, A-8, E-12): its coordinators (政府办公厅、宣传部…), its
+    leader, the 主要负责同志 of an especially major case; a 待研判 case gets the rule of the
+    body chosen. The record keeps `overridden` and `overrides` (who decided, why).
     """
     case = _case(session, case_id)
     _open(case)
@@ -285,32 +292,57 @@ def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: st
         raise InvalidAction("请指定新的责任单位、协办单位或牵头单位")
     record = dict(case.responsible or {})
     old_first = list(record.get("first") or [])
-    changes = []
-    if reassign_to is not None:
-        targets = reassign_to if isinstance(reassign_to, list) else [reassign_to]
-        record["first"] = [_body_record(directory, t, "责任单位") for t in targets]
-        changes.append("第一责任主体改为" + "、".join(b["name"] for b in record["first"]))
-    if add_co_responder is not None:
-        body = _body_record(directory, add_co_responder, "协办单位")
-        co = list(record.get("co_responders") or [])
-        if body not in co:
-            co.append(body)
-        record["co_responders"] = co
-        changes.append(f"增加协办单位{body['name']}")
-    if lead is not None:
-        record["lead"] = _body_record(directory, lead, "牵头单位")
-        changes.append(f"牵头单位为{record['lead']['name']}")
-    record["trace"] = list(record.get("trace") or []) + [f"人工调整（{actor}）：{'；'.join(changes)}。理由：{reason}"]
-    record["overridden"] = True
-    case.responsible = record
-    case.first_body = "、".join(b["name"] for b in record.get("first") or []) or None
+    before = Assignment.from_record({"rule": case.rule or "needs_triage", **record})
+    before = replace(before, extra={"overrides": list(record.get("overrides") or [])})
+    targets = [] if reassign_to is None else (reassign_to if isinstance(reassign_to, list) else [reassign_to])
+    keys = [_body_key(directory, t, "责任单位") for t in targets]
+    co_key = _body_key(directory, add_co_responder, "协办单位") if add_co_responder is not None else None
+    lead_key = _body_key(directory, lead, "牵头单位") if lead is not None else None
+    after = apply_override(before, directory=directory, reassign_to=keys[0] if keys else None,
+                           add_co_responder=co_key, lead=lead_key if len(keys) <= 1 else None, reason=reason,
+                           actor=actor, especially_major=case.especially_major)
+    for extra in keys[1:]:       # several first bodies: the others join as first bodies (A-6)
+        body = directory.body(*extra)
+        after = replace(after, first=(*after.first, BodyRef(body.name, body.locality, body.sector, body.role)))
+    if lead_key is not None and len(keys) > 1:
+        after = apply_override(after, directory=directory, lead=lead_key, reason=reason, actor=actor,
+                               especially_major=case.especially_major)
+    changes = _changes(before, after)
+    new = after.to_record()
+    new["overridden"] = True
+    new["overrides"] = list(after.extra.get("overrides") or [])
+    new["overrides"][-1] = {**new["overrides"][-1], "at": now.isoformat(), "changes": changes}
+    case.responsible = new
+    case.rule = after.rule
+    case.first_body = "、".join(b.name for b in after.first) or None
     session.add(case)
     session.flush()
-    _notice(session, now, case, "reassigned", note="；".join(changes))
-    _audit(session, now, case, actor, "reassign", reason=reason, old_first=old_first, new=record)
+    _notice(session, now, case, "reassigned", note="；".join(changes) or None)
+    _audit(session, now, case, actor, "reassign", reason=reason, old_first=old_first, changes=changes, new=new)
     session.commit()
     logger.info("case %s reassigned by %s: %s", case.id, actor, "; ".join(changes))
     return case
+
+
+def _changes(before: Assignment, after: Assignment) -> list[str]:
+    """Return, in Chinese, exactly what an override changed (first bodies, co-responders, lead, leader)."""
+    names = lambda bodies: "、".join(b.name for b in bodies)  # noqa: E731
+    out = []
+    if [b.key for b in before.first] != [b.key for b in after.first]:
+        out.append(f"第一责任主体由{names(before.first) or '待研判'}改为{names(after.first)}")
+    added = [b for b in after.co_responders if b.key not in {c.key for c in before.co_responders}]
+    if added:
+        out.append(f"增加属地回应单位{names(added)}")
+    if after.lead is not None and (before.lead is None or before.lead.key != after.lead.key):
+        out.append(f"指定牵头部门{after.lead.name}")
+    joined = [b for b in after.coordinators if b.key not in {c.key for c in before.coordinators}]
+    if joined:
+        out.append(f"协调单位增加{names(joined)}")
+    if after.leader is not None and (before.leader is None or before.leader.name != after.leader.name):
+        out.append(f"分管领导为{after.leader.name}")
+    if after.principal is not None and (before.principal is None or before.principal.name != after.principal.name):
+        out.append(f"主要负责同志{after.principal.name}负起领导责任")
+    return out
 
 
 def refer_rumor(session: Session, now: datetime, *, case_id, evidence: list[str], note: str | None,

@@ -155,7 +155,8 @@ def reassign(request: Request, case_id: int = CASE_ID, locality: Line = ...,
         target = {"reassign": "reassign_to", "co_responder": "add_co_responder", "lead": "lead"}[how]
         case = actions.reassign(session, _now(request), case_id=case_id, actor=user.username, reason=reason,
                                 directory=runtime_of(request).directory, **{target: body})
-        return f"已调整责任单位：{case.first_body or ''}"
+        changes = ((case.responsible or {}).get("overrides") or [{}])[-1].get("changes") or []
+        return "已调整：" + "；".join(changes) if changes else "未发生变化：所选单位已在责任单位中"
     return _act(request, session, user, case_id, "reassign", do)
 
 

@@ -7,7 +7,7 @@ M-2/M-3: 在线访谈; M-6: 政务微博微信).
 
 from __future__ import annotations
 
-from responders.rules.wording import SECTOR_LABELS as RULE_SECTOR_LABELS
+from responders import vocabulary
 
 __all__ = [
     "RESPONSE_MODES", "SEVERITIES", "CRITERIA", "CLOCK_KINDS", "CLOCK_STATUSES", "CASE_STATUSES",
@@ -26,16 +26,8 @@ RESPONSE_MODES = {
     "other": "其他",
 }
 
-SEVERITIES = {"major_emergency": "特别重大、重大突发事件", "general": "一般重点舆情"}
-
-CRITERIA = {
-    "policy_misread": "政策误读",
-    "public_interest": "涉及群众切身利益",
-    "moral_bottom_line": "冲击道德底线",
-    "emergency_disaster": "突发事件、灾害",
-    "superior_request": "上级要求回应",
-    "rumor": "谣言",
-}
+# Severities, criteria, rules, source kinds: one vocabulary with the messages and the 通报.
+SEVERITIES, CRITERIA, RULES, SOURCE_KINDS = vocabulary.SEVERITIES, vocabulary.CRITERIA, vocabulary.RULES, vocabulary.SOURCE_KINDS
 
 CLOCK_KINDS = {
     "first_release": "5 小时内发布权威信息",
@@ -65,16 +57,13 @@ AUDIT_ACTIONS = {
 }
 
 # ORG.md "Sectors" (one table, kept by the assignment rules) and the coordination roles.
-SECTOR_LABELS = {
-    **RULE_SECTOR_LABELS,
-    "government_office": "政府办公厅（室）", "propaganda": "宣传部门", "cyberspace": "网信部门",
-}
+SECTOR_LABELS = vocabulary.SECTORS
 
 _TABLES = {
     "mode": RESPONSE_MODES, "severity": SEVERITIES, "criterion": CRITERIA, "clock": CLOCK_KINDS,
     "clock_status": CLOCK_STATUSES, "case_status": CASE_STATUSES, "step": STEP_KINDS, "step_status": STEP_STATUSES,
     "notification": NOTIFICATION_STATUSES, "role": ROLE_LABELS, "person_role": PERSON_ROLES,
-    "audit": AUDIT_ACTIONS, "sector": SECTOR_LABELS,
+    "audit": AUDIT_ACTIONS, "sector": SECTOR_LABELS, "rule": RULES, "source_kind": SOURCE_KINDS,
 }
 
 
