@@ -30,6 +30,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from monitor.assessment import SEVERITIES, Assessment
+from monitor.timestamps import format_duration
 
 from .assignment import Assignment, BodyRef, apply_override, assign
 from .cases import open_case, plan_case_clocks
@@ -182,7 +183,7 @@ def confirm_response(session: Session, now: datetime, *, case_id, clock_kind: st
     in_time = at <= clock.due_at
     clock.status = "met" if in_time else "overdue"
     clock.stopped_at = now
-    clock.reason = f"已确认回应（{mode}）" if in_time else f"超时后确认回应（{mode}，超时 {int((at - clock.due_at).total_seconds() // 60)} 分钟）"
+    clock.reason = f"已确认回应（{mode}）" if in_time else f"超时后确认回应（{mode}，超时{format_duration(at - clock.due_at)}）"
     session.add(clock)
     session.flush()
     _cancel_pending(session, clock_ids=[clock.id], reason="已确认回应")

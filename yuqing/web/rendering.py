@@ -85,7 +85,7 @@ class Renderer:
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(local=self.local, duration=format_duration_zh, safe_url=safe_url, label=label,
                                 plain=plain, modes_zh=with_mode_labels,
-                                iso=lambda d: d.isoformat() if d else "")
+                                iso=lambda d: d.isoformat() if d else "", local_iso=self.local_iso)
         self.env.globals.update(label=label)
 
     def local(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -93,6 +93,13 @@ class Renderer:
         if value is None:
             return ""
         return value.astimezone(self.zone).strftime(fmt)
+
+    def local_iso(self, value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """Return an ISO 8601 text (as audit details store times) in the deployment's time zone."""
+        try:
+            return self.local(datetime.fromisoformat(str(value).replace("Z", "+00:00")), fmt) if value else ""
+        except ValueError:
+            return str(value)
 
     def page(self, request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
         """Return the rendered page as an HTML response."""
