@@ -48,22 +48,29 @@ ROLE_LABELS = {"officer": "值班员", "supervisor": "值班负责人", "admin":
 PERSON_ROLES = {"principal": "主要负责同志", "deputy": "分管负责同志", "head": "负责人", "liaison": "联络人",
                 "handler": "承办人", "spokesperson": "新闻发言人", "officer": "值班员"}
 
+# responders.actions.MANUAL_KINDS, repeated here so the labels module stays a leaf.
+MANUAL_KIND_LABELS = {"superior_order": "上级交办", "phone_tip": "电话报告", "other": "其他渠道"}
+
 # AuditEntry.action values written by responders.actions, responders.cases and the admin pages.
 AUDIT_ACTIONS = {
     "open_case": "立案", "open_manual_case": "手工立案", "acknowledge": "确认收到", "confirm_response": "确认回应",
     "change_severity": "调整级别", "dismiss": "不作为重点舆情（撤销）", "reassign": "改派", "refer_rumor": "移送公安、网信",
     "close_case": "办结", "user_created": "新建用户", "user_disabled": "停用用户", "user_enabled": "启用用户",
     "password_reset": "重设密码", "token_issued": "发放令牌", "token_revoked": "吊销令牌",
+    "merge_cases": "合并案件", "merged_into": "并入其他案件", "split_case": "拆分案件", "split_from": "由拆分立案",
 }
 
 # ORG.md "Sectors" (one table, kept by the assignment rules) and the coordination roles.
 SECTOR_LABELS = vocabulary.SECTORS
+
+CHANNEL_KINDS = {"email": "邮件", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "接口推送"}
 
 _TABLES = {
     "mode": RESPONSE_MODES, "severity": SEVERITIES, "criterion": CRITERIA, "clock": CLOCK_KINDS,
     "clock_status": CLOCK_STATUSES, "case_status": CASE_STATUSES, "step": STEP_KINDS, "step_status": STEP_STATUSES,
     "notification": NOTIFICATION_STATUSES, "role": ROLE_LABELS, "person_role": PERSON_ROLES,
     "audit": AUDIT_ACTIONS, "sector": SECTOR_LABELS, "rule": RULES, "source_kind": SOURCE_KINDS,
+    "channel_kind": CHANNEL_KINDS,
 }
 
 
