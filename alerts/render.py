@@ -40,6 +40,8 @@ KIND_LABELS = {
     "confirmed": "已确认回应", "reassigned": "责任主体变更", "source_down": "信息源异常", "report": "通报",
     "other": "通知", "test": "测试消息",
 }
+# Officers' actions that share the "other" template: their own heading.
+_STEP_LABELS = {"regraded": "级别调整", "closed": "案件办结", "dismissed": "案件撤销（不作为重点舆情）"}
 TEMPLATE_KINDS = ("opened", "reminder", "leader", "overdue", "confirmed", "reassigned", "source_down", "report", "other", "test")
 
 
@@ -99,6 +101,11 @@ def message_context(*, kind: str, payload: dict[str, Any], now: datetime, base_u
         "period": payload.get("period") or "",
         "report_url": payload.get("report_url") or "",
         "text": payload.get("text") or "",
+        # An officer's action: what was done (a response's mode, time, link, who recorded it), one line each.
+        "note_lines": [line for line in str(payload.get("note") or "").splitlines() if line.strip()],
+        # The clock this message is about no longer counts: no time left to show.
+        "stopped": (payload.get("step") or kind) in ("confirmed", "closed", "dismissed"),
+        "step_label": _STEP_LABELS.get(payload.get("step") or "", ""),
     }
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from monitor.assessment import SEVERITIES, Assessment
-from monitor.timestamps import format_duration
+from monitor.timestamps import SHANGHAI, format_duration
 
 from .assignment import Assignment, BodyRef, apply_override, assign
 from .cases import open_case, plan_case_clocks
@@ -41,6 +41,7 @@ from .errors import CaseNotFound, InvalidAction
 from .ladder import NOTICE_STEPS
 from .models import AuditEntry, Case, Clock, ClockStep, Response
 from .rules.wording import SECTOR_LABELS
+from .vocabulary import RESPONSE_MODES, severity_words
 
 logger = logging.getLogger(__name__)
 
@@ -187,12 +188,25 @@ def confirm_response(session: Session, now: datetime, *, case_id, clock_kind: st
     session.add(clock)
     session.flush()
     _cancel_pending(session, clock_ids=[clock.id], reason="已确认回应")
-    _notice(session, now, case, "confirmed", clock=clock, note=f"{mode}{'：' + url if url else ''}")
+    _notice(session, now, case, "confirmed", clock=clock, note=_response_words(response, in_time=in_time, due_at=clock.due_at))
     _audit(session, now, case, actor, "confirm_response", clock_kind=clock_kind, mode=mode, at=at.isoformat(),
            url=url, note=note, in_time=in_time)
     session.commit()
     logger.info("case %s %s confirmed by %s (%s, %s)", case.id, clock_kind, actor, mode, "in time" if in_time else "late")
     return response
+
+
+def _response_words(response: Response, *, in_time: bool, due_at: datetime) -> str:
+    """Return what a confirmed response was, as the 【已回应】 message says it (Beijing time, Chinese labels)."""
+    when = response.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    timing = "按时" if in_time else f"超时{format_duration(response.at - due_at)}"
+    parts = [f"回应方式：{RESPONSE_MODES.get(response.mode, response.mode)}", f"回应时间：{when}（北京时间，{timing}）"]
+    if response.url:
+        parts.append(f"证明链接：{response.url}")
+    if response.note:
+        parts.append(f"备注：{response.note}")
+    parts.append(f"登记人：{response.recorded_by}")
+    return "\n".join(parts)
 
 
 _KIND_LABEL = {"first_release": "5小时发布权威信息", "press_conference": "24小时新闻发布会", "response": "48小时回应"}
@@ -214,7 +228,7 @@ def change_severity(session: Session, now: datetime, *, case_id, severity: str, 
         clocks = _clocks(session, case)
         start = min(c.started_at for c in clocks) if clocks else case.opened_at
         met_kinds = {c.kind for c in clocks if c.status == "met" or (c.status == "overdue" and c.stopped_at)}
-        replaced = _stop_clocks(session, now, case, status="replaced", reason=f"定级调整：{old_severity} → {severity}（{reason}）")
+        replaced = _stop_clocks(session, now, case, status="replaced", reason=f"定级调整：{severity_words(old_severity)} → {severity_words(severity)}（{reason}）")
         kinds = tuple(k for k in CLOCKS_FOR_SEVERITY[severity] if k not in met_kinds)
         answered = session.exec(select(Response).where(Response.case_id == case.id)).first()
         if severity == "general" and answered is not None and "response" in kinds:
@@ -229,15 +243,18 @@ def change_severity(session: Session, now: datetime, *, case_id, severity: str, 
                                        with_opened=False, kinds=kinds, min_due_at=now + config.regrade_grace)
             trace = list(case.responsible.get("trace") or [])
             for c in planned:
-                line = f"定级调整为{severity}：{c.kind} 自原起点计时，时限 {c.due_at.isoformat()}"
+                due = c.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+                line = (f"定级调整为{severity_words(severity)}：{_KIND_LABEL.get(c.kind, c.kind)}自原起点计时，"
+                        f"时限 {due}（北京时间）（N-7）")
                 if c.due_at == now + config.regrade_grace:
-                    line += f"（原时限已过或临近，顺延至调整后 {config.regrade_grace}）"
+                    line += f"；原时限已过或临近，顺延至调整后 {format_duration(config.regrade_grace)}"
                 trace.append(line)
             case.responsible = {**case.responsible, "trace": trace}
     session.add(case)
     session.flush()
     if severity != old_severity or case.especially_major != old_major:
-        _notice(session, now, case, "regraded", note=f"{old_severity} → {severity}：{reason}")
+        _notice(session, now, case, "regraded", note=f"级别由{severity_words(old_severity, old_major)}调整为"
+                f"{severity_words(severity, case.especially_major)}\n理由：{reason}（{actor}）")
     _audit(session, now, case, actor, "change_severity", old=old_severity, new=severity,
            especially_major=case.especially_major, reason=reason, replaced_clocks=[c.id for c in replaced])
     case_id = case.id       # read before the commit expires the case: after it, a query
@@ -254,7 +271,7 @@ def dismiss(session: Session, now: datetime, *, case_id, reason: str, actor: str
     stopped = _stop_clocks(session, now, case, status="stopped", reason=f"撤销：{reason}", end_case=True)
     case.status, case.closed_at, case.dismissed_reason = "dismissed", now, reason
     session.add(case)
-    _notice(session, now, case, "dismissed", note=reason)
+    _notice(session, now, case, "dismissed", note=f"理由：{reason}（{actor}）")
     _audit(session, now, case, actor, "dismiss", reason=reason, stopped_clocks=[c.id for c in stopped])
     session.commit()
     logger.info("case %s dismissed by %s", case.id, actor)
@@ -318,7 +335,7 @@ def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: st
     case.first_body = "、".join(b.name for b in after.first) or None
     session.add(case)
     session.flush()
-    _notice(session, now, case, "reassigned", note="；".join(changes) or None)
+    _notice(session, now, case, "reassigned", note="\n".join(changes + [f"理由：{reason}（{actor}）"]))
     _audit(session, now, case, actor, "reassign", reason=reason, old_first=old_first, changes=changes, new=new)
     session.commit()
     logger.info("case %s reassigned by %s: %s", case.id, actor, "; ".join(changes))
@@ -407,7 +424,7 @@ def close_case(session: Session, now: datetime, *, case_id, result_url: str | No
     stopped = _stop_clocks(session, now, case, status="stopped", reason="结案时仍未确认回应", end_case=True)
     case.status, case.closed_at, case.result_url = "closed", now, result_url
     session.add(case)
-    _notice(session, now, case, "closed", note=result_url)
+    _notice(session, now, case, "closed", note=f"调查处理结果：{result_url}" if result_url else None)
     _audit(session, now, case, actor, "close_case", result_url=result_url, unanswered_clocks=[c.kind for c in stopped])
     session.commit()
     logger.info("case %s closed by %s", case.id, actor)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .rules.wording import SECTOR_LABELS as _DEPARTMENTS
 
-__all__ = ["SEVERITIES", "ESPECIALLY_MAJOR", "ESPECIALLY_MAJOR_NOTE", "CRITERIA", "RULES", "SOURCE_KINDS",
+__all__ = ["SEVERITIES", "ESPECIALLY_MAJOR", "ESPECIALLY_MAJOR_NOTE", "CRITERIA", "RULES", "SOURCE_KINDS", "RESPONSE_MODES",
            "SECTORS", "severity_words"]
 
 SEVERITIES = {"major_emergency": "特别重大、重大突发事件", "general": "一般重点舆情"}
@@ -41,6 +41,12 @@ RULES = {
     "multi_department": "涉及多个部门",
     "out_of_jurisdiction": "不属本辖区",
     "needs_triage": "待研判：需值班员确定责任单位",
+}
+
+# The modes a confirmed response is recorded with (国办发〔2016〕61号 三, 国办发〔2016〕80号).
+RESPONSE_MODES = {
+    "authoritative_info": "发布权威信息", "press_conference": "新闻发布会", "briefing": "吹风会",
+    "media_interview": "接受媒体采访", "online_interview": "在线访谈", "weibo_wechat": "政务微博微信", "other": "其他",
 }
 
 SOURCE_KINDS = {"feed": "新闻订阅源", "search": "关键词搜索", "push": "平台推送", "file": "本地文件"}

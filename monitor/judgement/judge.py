@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..assessment import CRITERIA, Assessment, ItemInput
+from ..sectors import sector_name
 from .config import JudgementConfig
 from .gazetteer import DATA_DIR, Gazetteer
 from .lexicon import Hits, Lexicon, load_documents
@@ -176,7 +177,7 @@ class Judge:
                 p + ("" if ins else "（辖区外）") for p, ins in zip(places.paths, places.inside)))
         rationale.extend(places.notes)
         if sectors:
-            rationale.append("涉及领域：" + "、".join(sectors))
+            rationale.append("涉及领域：" + "、".join(sector_name(s) for s in sectors))
 
         documents = tuple(dict.fromkeys(t for t in _DOC_TITLE.findall(text) if t.endswith(_POLICY_DOC_WORDS)))
         named, drafting = self._bodies(text, places, find)

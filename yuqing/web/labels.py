@@ -16,15 +16,7 @@ __all__ = [
 ]
 
 # RULES.md 7.1 (M-1..M-6): the modes a confirmed response is recorded with.
-RESPONSE_MODES = {
-    "authoritative_info": "发布权威信息",
-    "press_conference": "新闻发布会",
-    "briefing": "吹风会",
-    "media_interview": "接受媒体采访",
-    "online_interview": "在线访谈",
-    "weibo_wechat": "政务微博微信",
-    "other": "其他",
-}
+RESPONSE_MODES = vocabulary.RESPONSE_MODES
 
 # Severities, criteria, rules, source kinds: one vocabulary with the messages and the 通报.
 SEVERITIES, CRITERIA, RULES, SOURCE_KINDS = vocabulary.SEVERITIES, vocabulary.CRITERIA, vocabulary.RULES, vocabulary.SOURCE_KINDS
