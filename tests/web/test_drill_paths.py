@@ -126,3 +126,15 @@ def test_every_message_of_a_drill_deployment_is_marked_even_without_a_case(runti
         rows = s.exec(select(Notification).where(Notification.kind == "source_down")).all()
     assert rows and all(r.drill for r in rows)
     assert all("【演练】" in r.body for r in rows), [r.body[:80] for r in rows]
+
+
+def test_the_report_of_a_drill_deployment_counts_its_drill_cases_marked_drill(runtime, users, browser, clock):
+    make_case(runtime, drill=True, title="演练：太谷区某煤矿爆炸")
+    b = browser("officer")
+    page = b.get("/reports?period=today").text
+    assert "【演练】" in page and "不作为正式通报" in page
+    assert '<option value="1" selected>' in page
+    data = b.get("/reports/download?period=today&format=json").json()
+    assert data["current"]["cases_opened"] == 1 and data["title"].startswith("【演练】")
+    real_only = b.get("/reports/download?period=today&format=json&drills=0").json()
+    assert real_only["current"]["cases_opened"] == 0 and not real_only["title"].startswith("【演练】")
