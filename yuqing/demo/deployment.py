@@ -27,10 +27,11 @@ from ..web.accounts import create_user, issue_token
 from .scenario import Scenario
 from .sinks import RobotAccounts
 
-__all__ = ["DEFAULT_SPEED", "DemoSecrets", "demo_config_text", "scenario_sources", "create_demo_admin", "repository_directory", "DEMO_USER",
+__all__ = ["DEFAULT_SPEED", "DEMO_PUSH_SOURCE", "DemoSecrets", "demo_config_text", "scenario_sources", "create_demo_admin", "repository_directory", "DEMO_USER",
            "DEMO_SCHEMES"]
 
 DEMO_USER = "demo"
+DEMO_PUSH_SOURCE = "演练平台推送"
 # One wall minute is one clock hour: a 5 h clock lasts five minutes, the whole scenario (~70 h) about 70
 # minutes, slow enough for a person to acknowledge and confirm a response in time (issue 15.5).
 # `--speed 3600` is the fast run (a 5 h clock lasts five seconds).
@@ -145,6 +146,8 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
     ]
     for source in scenario_sources(scenario, feeds_url, poll_interval=poll_interval):
         parts.append(_table("[[sources]]", source))
+    # A push source, so `POST /api/items` (README "Demo and drills", with the token the demo prints) works here.
+    parts.append(_table("[[sources]]", {"name": DEMO_PUSH_SOURCE, "kind": "push"}))
     for name, expression in DEMO_SCHEMES:
         parts.append(_table("[[schemes]]", {"name": name, "expression": expression}))
     # Local robots take far more than the services' 20/min: a drill at --speed 3600 sends an hour's worth each second.
