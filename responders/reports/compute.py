@@ -142,8 +142,8 @@ def _collect(session: Session, start: datetime, end: datetime, *, now: datetime,
     for clock in clocks:
         if clock.case_id not in in_scope:
             continue
-        if cases[clock.case_id].status == "dismissed":
-            continue    # not a priority opinion after all: no duty, neither on time nor late
+        if cases[clock.case_id].status in ("dismissed", "merged"):
+            continue    # not a priority opinion after all, or counted in the case it joined: no duty of its own
         times = [t for t in answers.get((clock.case_id, clock.kind), []) if t >= clock.started_at]
         outcome = clock_outcome(clock, now=now, first_response=times[0] if times else None)
         if outcome.state in ("met", "overdue") and w.inside(outcome.decided_at):
@@ -176,7 +176,8 @@ def _clock_stats(kind: str, decided: list[_Decided], carried: list[Clock]) -> Cl
 
 
 def _figures(session: Session, period: Period, w: _Window, *, now: datetime, scope: _Scope) -> Figures:
-    live = [(c, b) for c, b in w.opened if c.status != "dismissed"]
+    merged = [c for c, _ in w.opened if c.status == "merged"]     # the story is counted once, in its target
+    live = [(c, b) for c, b in w.opened if c.status not in ("dismissed", "merged")]
     criteria = Counter(x for c, _ in live for x in c.criteria or [])
     severity = Counter(c.severity for c, _ in live)
     sectors = Counter(x for c, _ in live for x in c.sectors or [])
@@ -237,7 +238,7 @@ def _figures(session: Session, period: Period, w: _Window, *, now: datetime, sco
     opened_at = sorted(c.opened_at for c, _ in live)
     over_time = tuple((label, bisect_left(opened_at, e) - bisect_left(opened_at, s)) for label, s, e in period.buckets())
     return Figures(
-        period=period, cases_opened=len(live), dismissed=len(w.opened) - len(live),
+        period=period, cases_opened=len(live), dismissed=len(w.opened) - len(live) - len(merged),
         by_criterion=dict(sorted(criteria.items())), by_severity=dict(sorted(severity.items())),
         by_sector=dict(sorted(sectors.items())), clocks=tuple(clocks), acknowledgement=ack,
         rumour_referrals=len(w.referrals), sources_down=len({n.source_id for n in _outage_notices(session, w)}),

@@ -138,3 +138,24 @@ def test_the_report_of_a_drill_deployment_counts_its_drill_cases_marked_drill(ru
     assert data["current"]["cases_opened"] == 1 and data["title"].startswith("【演练】")
     real_only = b.get("/reports/download?period=today&format=json&drills=0").json()
     assert real_only["current"]["cases_opened"] == 0 and not real_only["title"].startswith("【演练】")
+
+
+def test_a_case_split_from_a_drill_case_is_a_drill_case_and_a_drill_is_never_merged_with_a_real_case(
+        runtime, users, browser, clock):
+    from .test_merge_split import with_items
+
+    drill_case = make_case(runtime, drill=True, title="演练：网传水厂被投毒")
+    real_case = make_case(runtime, drill=False, title="真实案件")
+    _, other = with_items(runtime, clock, drill_case, ["网传水厂被投毒", "某小区停暖"], seen=clock.now())
+    before = {r.id for r in messages(runtime, clock, drill_case)}
+    b = browser("supervisor")
+    b.get(f"/cases/{drill_case}")
+    assert b.post(f"/cases/{drill_case}/split", {"items": [str(other)], "reason": "另一件事"}).status_code == 303
+    with Session(runtime.engine) as s:
+        new = s.exec(select(Case).where(Case.id.not_in([drill_case, real_case]))).one()
+        assert new.drill is True
+    assert_all_drill([r for r in messages(runtime, clock, new.id) if r.id not in before], kind="opened")
+    b.post(f"/cases/{drill_case}/merge", {"others": str(real_case), "reason": "同一舆情"})
+    assert "演练案件与真实案件不能合并" in b.get(f"/cases/{drill_case}").text
+    with Session(runtime.engine) as s:
+        assert s.get(Case, real_case).status == "open"

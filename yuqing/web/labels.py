@@ -29,7 +29,7 @@ CLOCK_KINDS = {
 
 CLOCK_STATUSES = {"running": "计时中", "met": "已按时回应", "overdue": "已超时", "stopped": "已停止",
                   "replaced": "已改计时"}
-CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情"}
+CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情", "merged": "已并入其他案件"}
 STEP_KINDS = {"opened": "立案通知", "reminder": "到期提醒", "leader": "报告分管领导", "overdue": "超时通报",
               "repeat": "反复提醒", "follow_up": "跟踪回访", "confirmed": "回应确认通知", "reassigned": "改派通知",
               "regraded": "定级调整通知", "closed": "办结通知", "dismissed": "撤销通知", "report": "通报", "other": "其他"}
