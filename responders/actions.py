@@ -40,8 +40,8 @@ from .directory import Directory
 from .errors import CaseNotFound, InvalidAction
 from .ladder import NOTICE_STEPS
 from .models import AuditEntry, Case, Clock, ClockStep, Response
-from .rules.wording import SECTOR_LABELS
 from .vocabulary import RESPONSE_MODES, severity_words
+from .vocabulary import SECTORS as SECTOR_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,6 @@ __all__ = [
 MANUAL_KINDS = {"superior_order": "上级交办", "phone_tip": "电话报告", "other": "其他渠道"}
 _LIVE = ("running", "overdue")
 _STEP = ClockStep.__table__
-
-
-def _sector_name(code) -> str:
-    return SECTOR_LABELS.get(code, {"government_office": "政府办公厅（室）", "propaganda": "宣传部门",
-                                    "cyberspace": "网信部门"}.get(code, str(code)))
 
 
 def _case(session: Session, case_id) -> Case:
@@ -288,7 +283,7 @@ def _body_key(directory: Directory, ref, what: str) -> tuple[str, str]:
         raise InvalidAction(f"{what}须写作（地区全称，部门代码）")
     body = directory.body(*key)
     if body is None:
-        raise InvalidAction(f"组织目录中没有{what}：{key[0]} {_sector_name(key[1])}")
+        raise InvalidAction(f"组织目录中没有{what}：{key[0]} {SECTOR_WORDS.get(key[1], key[1])}")
     return body.key
 
 

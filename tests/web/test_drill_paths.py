@@ -20,7 +20,7 @@ from alerts.routing import RoutingContext, expand_clock_events, expand_source_no
 from monitor.models import Source, SourceNotice
 from monitor.polling import sync_sources
 from responders.firing import fire_due_steps
-from responders.models import Case, ClockStep
+from responders.models import Case
 
 from .conftest import make_case
 
