@@ -37,7 +37,7 @@ CODES = sorted({*SEVERITIES, *CRITERIA, *RULES, *SECTORS, *SOURCE_KINDS, *RESPON
                 "wecom", "RULES.md", "ORG.md", "CONTRACT.md"} - {"other"}, key=len, reverse=True)
 CODE = re.compile(r"(?<![A-Za-z_])(" + "|".join(re.escape(c) for c in CODES) + r")(?![A-Za-z_])", re.I)
 # Any other English word: what is left after links and the signed-in user's name are taken out.
-LINK = re.compile(r"https?://\S+|(?<![\w.])/[\w./?=&-]+")
+LINK = re.compile(r"https?://\S+|[\w.+-]+@[\w.-]+|(?<![\w.])/[\w./?=&-]+")
 WORD = re.compile(r"[A-Za-z]{2,}")
 ALLOWED_WORDS = {"officer"}          # the test user's account name
 RAW = [re.compile(r'\{\s*"'), re.compile(r'"\s*:\s*[\["{\d]'), re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d"),
@@ -127,12 +127,16 @@ def test_dashboard_case_page_and_outbox_show_no_codes_or_raw_data(runtime, app, 
         s.commit()
     page.goto("/sources")
     found["sources"] = problems(page.inner_text("body"))
+    for extra in ("/rota", "/reports?period=today", "/cases/new"):
+        page.goto(extra)
+        found[extra] = problems(page.inner_text("body"))
     page.goto("/demo/outbox")
     page.set_viewport_size({"width": 1280, "height": 900})
     for details in page.locator("details").all()[:5]:
         details.evaluate("d => d.open = true")
     found["outbox"] = problems(page.inner_text("body"))
     assert "【已回应】" in page.inner_text("body")
-    assert {k: v for k, v in found.items() if v} == {}
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, "\n".join(f"{k}: {p}" for k, v in bad.items() for p in v)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280, f"the outbox is {width}px wide with messages open"
