@@ -58,8 +58,9 @@ def play(tmp_path, clock) -> dict[str, list[Case]]:
 
 
 def test_each_story_of_the_scenario_opens_one_case_and_the_rumour_is_flagged(tmp_path, clock):
+    """Before: two cases for the e-bike story, two for the poisoning rumour (one not flagged as a rumour)."""
     stories = play(tmp_path, clock)
-    for story in ("mine", "wage", "ebike", "heat"):
+    for story in ("mine", "wage", "ebike", "rumor", "heat"):
         assert len(stories[story]) == 1, (story, [c.title for c in stories[story]])
     assert "policy_misread" in stories["ebike"][0].criteria          # a ban that is not one: a misreading
     assert stories["rumor"] and all("rumor" in c.criteria for c in stories["rumor"])
