@@ -21,27 +21,27 @@ import jinja2
 from markupsafe import Markup
 
 from monitor.timestamps import SHANGHAI, format_duration
+from responders.vocabulary import CRITERIA, SEVERITIES, severity_words
 
 from .errors import TemplateProblem
 from .markup import FLAVOURS, Helpers, escape_for, split_lines
 
 __all__ = ["Renderer", "Rendered", "message_context", "SEVERITY_LABELS", "CLOCK_LABELS"]
 
-SEVERITY_LABELS = {"major_emergency": "重大突发事件", "general": "一般政务舆情"}
+SEVERITY_LABELS = SEVERITIES       # one vocabulary with the pages and the 通报 (responders.vocabulary)
 CLOCK_LABELS = {
     "first_release": "发布权威信息（5小时内，国办发〔2016〕61号）",
     "press_conference": "举行新闻发布会（24小时内，国办发〔2016〕61号）",
     "response": "作出回应（48小时内，国办发〔2016〕61号）",
 }
-CRITERIA_LABELS = {
-    "policy_misread": "对政策措施误解误读", "public_interest": "涉及群众切身利益", "moral_bottom_line": "冲击道德底线",
-    "emergency_disaster": "突发事件、灾害", "superior_request": "上级要求回应", "rumor": "谣言及不实信息",
-}
+CRITERIA_LABELS = CRITERIA
 KIND_LABELS = {
     "opened": "新案件", "reminder": "回应时限提醒", "leader": "升级提醒", "overdue": "已超时",
     "confirmed": "已确认回应", "reassigned": "责任主体变更", "source_down": "信息源异常", "report": "通报",
     "other": "通知", "test": "测试消息",
 }
+# Officers' actions that share the "other" template: their own heading.
+_STEP_LABELS = {"regraded": "级别调整", "closed": "案件办结", "dismissed": "案件撤销（不作为重点舆情）"}
 TEMPLATE_KINDS = ("opened", "reminder", "leader", "overdue", "confirmed", "reassigned", "source_down", "report", "other", "test")
 
 
@@ -77,7 +77,7 @@ def message_context(*, kind: str, payload: dict[str, Any], now: datetime, base_u
         "case_url": f"{base_url.rstrip('/')}/cases/{case_id}" if case_id is not None else base_url,
         "title": payload.get("title") or "",
         "severity": payload.get("severity"),
-        "severity_label": ("特别重大" if payload.get("especially_major") else "") + SEVERITY_LABELS.get(payload.get("severity"), "政务舆情"),
+        "severity_label": severity_words(payload.get("severity"), bool(payload.get("especially_major"))),
         "major": payload.get("severity") == "major_emergency" or bool(payload.get("especially_major")),
         "criteria": [CRITERIA_LABELS.get(c, c) for c in payload.get("criteria") or []],
         "clock_kind": payload.get("clock_kind"),
@@ -101,6 +101,11 @@ def message_context(*, kind: str, payload: dict[str, Any], now: datetime, base_u
         "period": payload.get("period") or "",
         "report_url": payload.get("report_url") or "",
         "text": payload.get("text") or "",
+        # An officer's action: what was done (a response's mode, time, link, who recorded it), one line each.
+        "note_lines": [line for line in str(payload.get("note") or "").splitlines() if line.strip()],
+        # The clock this message is about no longer counts: no time left to show.
+        "stopped": (payload.get("step") or kind) in ("confirmed", "closed", "dismissed"),
+        "step_label": _STEP_LABELS.get(payload.get("step") or "", ""),
     }
 
 
@@ -138,6 +143,8 @@ class Renderer:
         except jinja2.TemplateError as e:
             raise TemplateProblem(f"template {name} ({flavour}): {e}") from e
         subject = " ".join(subject.split())
+        if context.get("drill") and "【演练】" not in subject:
+            subject = "【演练】" + subject      # a drill is visible in every mailbox's list of subjects
         return Rendered(subject=subject, body=_tidy(body))
 
 

@@ -58,6 +58,9 @@ class RoutingContext:
     channels: tuple
     renderer: Renderer
     base_url: str
+    # A drill deployment (`drill = true`): every message it plans is a drill message, whatever made it
+    # (a case opened by any path, a source notice, a report), so none can page real people unmarked.
+    drill: bool = False
 
     def channel(self, name: str):
         return next((c for c in self.channels if c.name == name and not c.disabled), None)
@@ -161,7 +164,9 @@ def plan_messages(ctx: RoutingContext, *, kind: str, payload: dict[str, Any], re
 
     `key_base` is ``case:clock:step``; the recipient and channel complete the key.
     """
-    drill = bool(payload.get("drill"))
+    drill = bool(payload.get("drill")) or ctx.drill
+    if drill and not payload.get("drill"):
+        payload = {**payload, "drill": True}       # the templates mark it 【演练】
     major = payload.get("severity") == "major_emergency" or bool(payload.get("especially_major"))
     hold = quiet_until(now, ctx.alerts, major=major)
     planned: list[Planned] = []
@@ -332,11 +337,15 @@ def queue_message(session: Session, now: datetime, ctx: RoutingContext, *, kind:
     return rows
 
 
-def routing_context(alerts: AlertsConfig, channels, *, base_url: str, base_dir: str = ".") -> RoutingContext:
-    """Return the RoutingContext of a configuration (templates_dir is relative to the config's folder)."""
+def routing_context(alerts: AlertsConfig, channels, *, base_url: str, base_dir: str = ".",
+                    drill: bool = False) -> RoutingContext:
+    """Return the RoutingContext of a configuration (templates_dir is relative to the config's folder).
+
+    `drill`: the deployment's `drill` flag; every message then is a drill message.
+    """
     templates = None
     if alerts.templates_dir:
         templates = Path(alerts.templates_dir)
         templates = templates if templates.is_absolute() else Path(base_dir) / templates
     return RoutingContext(alerts=alerts, channels=tuple(channels), renderer=Renderer(templates),
-                          base_url=alerts.base_url or base_url)
+                          base_url=alerts.base_url or base_url, drill=drill)

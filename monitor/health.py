@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from .config import MonitorConfig
 from .models import Source, SourceNotice
-from .timestamps import SHANGHAI
+from .timestamps import SHANGHAI, format_duration
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def check_source_health(session: Session, now: datetime, *, config: MonitorConfi
         elif is_silent:
             if source.health != "silent":
                 new = "silent"
-                detail = f"信息源“{source.name}”自 {_local(source.last_new_item_at)} 起没有新的信息（阈值 {silent_after}）"
+                detail = f"信息源“{source.name}”自 {_local(source.last_new_item_at)} 起没有新的信息（阈值 {format_duration(silent_after)}）"
         elif source.health != "ok":
             new = "recovered"
             detail = f"信息源“{source.name}”已恢复（此前状态：{'采集失败' if source.health == 'down' else '无新信息'}）"

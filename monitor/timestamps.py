@@ -123,9 +123,9 @@ def format_duration(delta: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        body = f"{days}天{hours}小时"
+        body = f"{days}天{hours}小时" if hours else f"{days}天"
     elif hours:
-        body = f"{hours}小时{minutes:02d}分"
+        body = f"{hours}小时{minutes:02d}分" if minutes else f"{hours}小时"
     else:
         body = f"{minutes}分"
     return f"{sign}{body}"

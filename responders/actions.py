@@ -23,14 +23,16 @@ Severity change rule (RULES.md N-7, the product's choice, README "Response clock
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from monitor.assessment import SEVERITIES, Assessment
+from monitor.timestamps import SHANGHAI, format_duration
 
-from .assignment import assign
+from .assignment import Assignment, BodyRef, apply_override, assign
 from .cases import open_case, plan_case_clocks
 from .clockplan import CLOCKS_FOR_SEVERITY
 from .config import SECTORS, ClocksConfig
@@ -39,6 +41,8 @@ from .errors import CaseNotFound, InvalidAction
 from .labels import record_label
 from .ladder import NOTICE_STEPS
 from .models import AuditEntry, Case, Clock, ClockStep, Response
+from .vocabulary import RESPONSE_MODES, severity_words
+from .vocabulary import SECTORS as SECTOR_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -178,16 +182,29 @@ def confirm_response(session: Session, now: datetime, *, case_id, clock_kind: st
     in_time = at <= clock.due_at
     clock.status = "met" if in_time else "overdue"
     clock.stopped_at = now
-    clock.reason = f"已确认回应（{mode}）" if in_time else f"超时后确认回应（{mode}，超时 {int((at - clock.due_at).total_seconds() // 60)} 分钟）"
+    clock.reason = f"已确认回应（{mode}）" if in_time else f"超时后确认回应（{mode}，超时{format_duration(at - clock.due_at)}）"
     session.add(clock)
     session.flush()
     _cancel_pending(session, clock_ids=[clock.id], reason="已确认回应")
-    _notice(session, now, case, "confirmed", clock=clock, note=f"{mode}{'：' + url if url else ''}")
+    _notice(session, now, case, "confirmed", clock=clock, note=_response_words(response, in_time=in_time, due_at=clock.due_at))
     _audit(session, now, case, actor, "confirm_response", clock_kind=clock_kind, mode=mode, at=at.isoformat(),
            url=url, note=note, in_time=in_time)
     session.commit()
     logger.info("case %s %s confirmed by %s (%s, %s)", case.id, clock_kind, actor, mode, "in time" if in_time else "late")
     return response
+
+
+def _response_words(response: Response, *, in_time: bool, due_at: datetime) -> str:
+    """Return what a confirmed response was, as the 【已回应】 message says it (Beijing time, Chinese labels)."""
+    when = response.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    timing = "按时" if in_time else f"超时{format_duration(response.at - due_at)}"
+    parts = [f"回应方式：{RESPONSE_MODES.get(response.mode, response.mode)}", f"回应时间：{when}（北京时间，{timing}）"]
+    if response.url:
+        parts.append(f"证明链接：{response.url}")
+    if response.note:
+        parts.append(f"备注：{response.note}")
+    parts.append(f"登记人：{response.recorded_by}")
+    return "\n".join(parts)
 
 
 _KIND_LABEL = {"first_release": "5小时发布权威信息", "press_conference": "24小时新闻发布会", "response": "48小时回应"}
@@ -209,7 +226,7 @@ def change_severity(session: Session, now: datetime, *, case_id, severity: str, 
         clocks = _clocks(session, case)
         start = min(c.started_at for c in clocks) if clocks else case.opened_at
         met_kinds = {c.kind for c in clocks if c.status == "met" or (c.status == "overdue" and c.stopped_at)}
-        replaced = _stop_clocks(session, now, case, status="replaced", reason=f"定级调整：{old_severity} → {severity}（{reason}）")
+        replaced = _stop_clocks(session, now, case, status="replaced", reason=f"定级调整：{severity_words(old_severity)} → {severity_words(severity)}（{reason}）")
         kinds = tuple(k for k in CLOCKS_FOR_SEVERITY[severity] if k not in met_kinds)
         answered = session.exec(select(Response).where(Response.case_id == case.id)).first()
         if severity == "general" and answered is not None and "response" in kinds:
@@ -224,15 +241,18 @@ def change_severity(session: Session, now: datetime, *, case_id, severity: str, 
                                        with_opened=False, kinds=kinds, min_due_at=now + config.regrade_grace)
             trace = list(case.responsible.get("trace") or [])
             for c in planned:
-                line = f"定级调整为{severity}：{c.kind} 自原起点计时，时限 {c.due_at.isoformat()}"
+                due = c.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+                line = (f"定级调整为{severity_words(severity)}：{_KIND_LABEL.get(c.kind, c.kind)}自原起点计时，"
+                        f"时限 {due}（北京时间）（N-7）")
                 if c.due_at == now + config.regrade_grace:
-                    line += f"（原时限已过或临近，顺延至调整后 {config.regrade_grace}）"
+                    line += f"；原时限已过或临近，顺延至调整后 {format_duration(config.regrade_grace)}"
                 trace.append(line)
             case.responsible = {**case.responsible, "trace": trace}
     session.add(case)
     session.flush()
     if severity != old_severity or case.especially_major != old_major:
-        _notice(session, now, case, "regraded", note=f"{old_severity} → {severity}：{reason}")
+        _notice(session, now, case, "regraded", note=f"级别由{severity_words(old_severity, old_major)}调整为"
+                f"{severity_words(severity, case.especially_major)}\n理由：{reason}（{actor}）")
     _audit(session, now, case, actor, "change_severity", old=old_severity, new=severity,
            especially_major=case.especially_major, reason=reason, replaced_clocks=[c.id for c in replaced])
     lower = (old_severity == "major_emergency" and severity == "general") or (old_major and not case.especially_major)
@@ -255,7 +275,7 @@ def dismiss(session: Session, now: datetime, *, case_id, reason: str, actor: str
     stopped = _stop_clocks(session, now, case, status="stopped", reason=f"撤销：{reason}", end_case=True)
     case.status, case.closed_at, case.dismissed_reason = "dismissed", now, reason
     session.add(case)
-    _notice(session, now, case, "dismissed", note=reason)
+    _notice(session, now, case, "dismissed", note=f"理由：{reason}（{actor}）")
     _audit(session, now, case, actor, "dismiss", reason=reason, stopped_clocks=[c.id for c in stopped])
     record_label(session, now, case=case, actor=actor, decision="dismiss", priority=False, reason=reason)
     session.commit()
@@ -263,7 +283,8 @@ def dismiss(session: Session, now: datetime, *, case_id, reason: str, actor: str
     return case
 
 
-def _body_record(directory: Directory, ref, what: str) -> dict:
+def _body_key(directory: Directory, ref, what: str) -> tuple[str, str]:
+    """Return the directory key of a body given as {"locality", "sector"|"role"} or (locality, sector or role)."""
     if isinstance(ref, dict):
         key = (ref.get("locality"), ref.get("sector") or ref.get("role"))
     elif isinstance(ref, (tuple, list)) and len(ref) == 2:
@@ -272,13 +293,8 @@ def _body_record(directory: Directory, ref, what: str) -> dict:
         raise InvalidAction(f"{what}须写作（地区全称，部门代码）")
     body = directory.body(*key)
     if body is None:
-        raise InvalidAction(f"组织目录中没有{what}：{key[0]} {key[1]}")
-    out = {"name": body.name, "locality": body.locality}
-    if body.role:
-        out["role"] = body.role
-    else:
-        out["sector"] = body.sector
-    return out
+        raise InvalidAction(f"组织目录中没有{what}：{key[0]} {SECTOR_WORDS.get(key[1], key[1])}")
+    return body.key
 
 
 def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: str, directory: Directory,
@@ -287,6 +303,10 @@ def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: st
 
     `reassign_to`: a body key (locality, sector or role), or a list of them, as the new
     第一责任主体; `add_co_responder`: one body key added as co-responder; `lead`: one body key.
+    The assignment is re-derived from the new first body as the rules would have made it
+    (`responders.rules.override`, A-7, A-8, E-12): its coordinators (政府办公厅、宣传部…), its
+    leader, the 主要负责同志 of an especially major case; a 待研判 case gets the rule of the
+    body chosen. The record keeps `overridden` and `overrides` (who decided, why).
     """
     case = _case(session, case_id)
     _open(case)
@@ -295,38 +315,63 @@ def reassign(session: Session, now: datetime, *, case_id, actor: str, reason: st
         raise InvalidAction("请指定新的责任单位、协办单位或牵头单位")
     record = dict(case.responsible or {})
     old_first = list(record.get("first") or [])
-    changes = []
-    if reassign_to is not None:
-        targets = reassign_to if isinstance(reassign_to, list) else [reassign_to]
-        record["first"] = [_body_record(directory, t, "责任单位") for t in targets]
-        changes.append("第一责任主体改为" + "、".join(b["name"] for b in record["first"]))
-    if add_co_responder is not None:
-        body = _body_record(directory, add_co_responder, "协办单位")
-        co = list(record.get("co_responders") or [])
-        if body not in co:
-            co.append(body)
-        record["co_responders"] = co
-        changes.append(f"增加协办单位{body['name']}")
-    if lead is not None:
-        record["lead"] = _body_record(directory, lead, "牵头单位")
-        changes.append(f"牵头单位为{record['lead']['name']}")
-    record["trace"] = list(record.get("trace") or []) + [f"人工调整（{actor}）：{'；'.join(changes)}。理由：{reason}"]
-    record["overridden"] = True
-    case.responsible = record
-    case.first_body = "、".join(b["name"] for b in record.get("first") or []) or None
+    before = Assignment.from_record({"rule": case.rule or "needs_triage", **record})
+    before = replace(before, extra={"overrides": list(record.get("overrides") or [])})
+    targets = [] if reassign_to is None else (reassign_to if isinstance(reassign_to, list) else [reassign_to])
+    keys = [_body_key(directory, t, "责任单位") for t in targets]
+    co_key = _body_key(directory, add_co_responder, "协办单位") if add_co_responder is not None else None
+    lead_key = _body_key(directory, lead, "牵头单位") if lead is not None else None
+    after = apply_override(before, directory=directory, reassign_to=keys[0] if keys else None,
+                           add_co_responder=co_key, lead=lead_key if len(keys) <= 1 else None, reason=reason,
+                           actor=actor, especially_major=case.especially_major)
+    for extra in keys[1:]:       # several first bodies: the others join as first bodies (A-6)
+        body = directory.body(*extra)
+        after = replace(after, first=(*after.first, BodyRef(body.name, body.locality, body.sector, body.role)))
+    if lead_key is not None and len(keys) > 1:
+        after = apply_override(after, directory=directory, lead=lead_key, reason=reason, actor=actor,
+                               especially_major=case.especially_major)
+    changes = _changes(before, after)
+    new = after.to_record()
+    new["overridden"] = True
+    new["overrides"] = list(after.extra.get("overrides") or [])
+    new["overrides"][-1] = {**new["overrides"][-1], "at": now.isoformat(), "changes": changes}
+    case.responsible = new
+    case.rule = after.rule
+    case.first_body = "、".join(b.name for b in after.first) or None
     session.add(case)
     session.flush()
-    _notice(session, now, case, "reassigned", note="；".join(changes))
-    _audit(session, now, case, actor, "reassign", reason=reason, old_first=old_first, new=record)
+    _notice(session, now, case, "reassigned", note="\n".join(changes + [f"理由：{reason}（{actor}）"]))
+    _audit(session, now, case, actor, "reassign", reason=reason, old_first=old_first, changes=changes, new=new)
     if reassign_to is not None:
-        # Issue 14: the places and sectors of the new first body are the officer's verdict on them.
-        first = record["first"]
+        # The places and sectors of the new first body are the officer's verdict on them (a label).
+        first = new["first"]
         record_label(session, now, case=case, actor=actor, decision="reassign", priority=True, reason=reason,
                      severity=case.severity, localities=list(dict.fromkeys(b["locality"] for b in first)),
                      sectors=list(dict.fromkeys(b["sector"] for b in first if b.get("sector"))))
     session.commit()
     logger.info("case %s reassigned by %s: %s", case.id, actor, "; ".join(changes))
     return case
+
+
+def _changes(before: Assignment, after: Assignment) -> list[str]:
+    """Return, in Chinese, exactly what an override changed (first bodies, co-responders, lead, leader)."""
+    names = lambda bodies: "、".join(b.name for b in bodies)  # noqa: E731
+    out = []
+    if [b.key for b in before.first] != [b.key for b in after.first]:
+        out.append(f"第一责任主体由{names(before.first) or '待研判'}改为{names(after.first)}")
+    added = [b for b in after.co_responders if b.key not in {c.key for c in before.co_responders}]
+    if added:
+        out.append(f"增加属地回应单位{names(added)}")
+    if after.lead is not None and (before.lead is None or before.lead.key != after.lead.key):
+        out.append(f"指定牵头部门{after.lead.name}")
+    joined = [b for b in after.coordinators if b.key not in {c.key for c in before.coordinators}]
+    if joined:
+        out.append(f"协调单位增加{names(joined)}")
+    if after.leader is not None and (before.leader is None or before.leader.name != after.leader.name):
+        out.append(f"分管领导为{after.leader.name}")
+    if after.principal is not None and (before.principal is None or before.principal.name != after.principal.name):
+        out.append(f"主要负责同志{after.principal.name}负起领导责任")
+    return out
 
 
 def refer_rumor(session: Session, now: datetime, *, case_id, evidence: list[str], note: str | None,
@@ -345,8 +390,13 @@ def refer_rumor(session: Session, now: datetime, *, case_id, evidence: list[str]
 
 def open_manual_case(session: Session, now: datetime, *, title: str, text: str, actor: str, kind: str,
                      ordered_at: datetime | None = None, localities: list[str], sectors: list[str], severity: str,
-                     especially_major: bool = False, directory: Directory, config: ClocksConfig) -> Case:
-    """Open a case from a superior's order or a phone tip; it then follows the same rules as any case."""
+                     especially_major: bool = False, directory: Directory, config: ClocksConfig,
+                     drill: bool = False) -> Case:
+    """Open a case from a superior's order or a phone tip; it then follows the same rules as any case.
+
+    `drill`: the deployment is a drill (`Config.drill`); the case is then a drill case like every
+    case the pipeline opens there (its messages marked 【演练】, never counted in the 通报).
+    """
     title = _text(title, "标题")
     if kind not in MANUAL_KINDS:
         raise InvalidAction(f"未知的立案来源：{kind}（可选：{'、'.join(MANUAL_KINDS)}）")
@@ -368,7 +418,7 @@ def open_manual_case(session: Session, now: datetime, *, title: str, text: str, 
         superior_order_at=(ordered_at or now) if superior else None,
     )
     case = open_case(session, now, assessment=assessment, assignment=assign(assessment, directory), config=config,
-                     title=title, opened_by=actor, description=text)
+                     title=title, opened_by=actor, description=text, drill=drill)
     _audit(session, now, case, actor, "open_manual_case", kind=kind, text=text,
            ordered_at=ordered_at.isoformat() if ordered_at else None)
     session.commit()
@@ -385,7 +435,7 @@ def close_case(session: Session, now: datetime, *, case_id, result_url: str | No
     stopped = _stop_clocks(session, now, case, status="stopped", reason="结案时仍未确认回应", end_case=True)
     case.status, case.closed_at, case.result_url = "closed", now, result_url
     session.add(case)
-    _notice(session, now, case, "closed", note=result_url)
+    _notice(session, now, case, "closed", note=f"调查处理结果：{result_url}" if result_url else None)
     _audit(session, now, case, actor, "close_case", result_url=result_url, unanswered_clocks=[c.kind for c in stopped])
     session.commit()
     logger.info("case %s closed by %s", case.id, actor)

@@ -363,11 +363,18 @@ class LadderConfig(Frozen):
     step repeats every `repeat[step]` until acknowledged or superseded by the
     clock's next step. `principal` in a recipient list only applies to
     especially major cases.
+
+    Repeats are bounded (issue 15.5): the n-th repeat waits `repeat[step]` times
+    `repeat_backoff` to the power n-1 (1.0: a fixed interval), and a step repeats at
+    most `max_repeats` times (0: no cap). The first repeats always go out; the last one
+    says that it is the last.
     """
 
     reminder_at: float = Field(default=0.5, gt=0, lt=1)
     leader_before: dict[Literal["first_release", "press_conference", "response"], Duration] = Field(default_factory=_default_leader_before)
     repeat: dict[Literal["opened", "reminder", "leader", "overdue"], Duration | None] = Field(default_factory=_default_repeat)
+    repeat_backoff: float = Field(default=2.0, ge=1.0, le=10.0)
+    max_repeats: int = Field(default=6, ge=0, le=1000)
     recipients: dict[Literal["opened", "reminder", "leader", "overdue", "follow_up", "confirmed", "reassigned",
                              "regraded", "closed", "dismissed"], list[
         Literal["liaison", "handler", "head", "spokesperson", "officer", "deputy", "coordination", "principal"]]] = Field(

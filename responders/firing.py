@@ -200,7 +200,8 @@ def fire_batch(session: Session, now: datetime, *, directory: Directory, config:
         for f in fired:
             if f["row"].step in _ORDER:
                 top[f["row"].clock_id] = max(top.get(f["row"].clock_id, -1), _ORDER.index(f["row"].step))
-        repeats = [_repeat_row(f["row"], now) for f in fired if f["row"].repeat_seconds and f["row"].step not in NOTICE_STEPS and (
+        repeats = [_repeat_row(f["row"], now, config) for f in fired if f["row"].repeat_seconds
+                   and f["row"].step not in NOTICE_STEPS and _may_repeat(f["row"], config) and (
             f["row"].step == "follow_up" or _ORDER.index(f["row"].step) >= top[f["row"].clock_id])]
         if repeats:
             session.execute(insert(_STEP), repeats)
@@ -251,12 +252,26 @@ def _late_seconds_sql(session: Session, now: datetime):
     return func.round(cast(sql_case((seconds > 0, seconds), else_=0.0), Numeric), 3)
 
 
-def _repeat_row(r, now: datetime) -> dict:
+def _may_repeat(r, config: ClocksConfig) -> bool:
+    """Return True while a ladder step has repeats left (`max_repeats`; the 持续发布 follow-ups are not capped)."""
+    cap = config.ladder.max_repeats
+    return r.step == "follow_up" or not cap or r.attempt < cap
+
+
+def _repeat_row(r, now: datetime, config: ClocksConfig) -> dict:
     # From the firing instant, not from due_at: after a long downtime a repeat planned from
     # due_at would already be due and the loop would send a burst of catch-up repeats.
+    attempt = r.attempt + 1
+    wait = r.repeat_seconds if r.step == "follow_up" else r.repeat_seconds * config.ladder.repeat_backoff ** r.attempt
+    cap = config.ladder.max_repeats
+    note = None
+    if r.step != "follow_up" and cap and attempt == cap:
+        note = f"第{attempt}次重复提醒，也是最后一次：此后不再重复，请值班员电话督办"
+    elif r.step != "follow_up" and attempt > 0:
+        note = f"第{attempt}次重复提醒" + (f"（最多{cap}次）" if cap else "")
     return {"clock_id": r.clock_id, "case_id": r.case_id, "step": r.step,
-            "due_at": now + timedelta(seconds=r.repeat_seconds), "status": "pending",
-            "repeat_seconds": r.repeat_seconds, "attempt": r.attempt + 1, "failures": 0}
+            "due_at": now + timedelta(seconds=wait), "status": "pending",
+            "repeat_seconds": r.repeat_seconds, "attempt": attempt, "failures": 0, "note": note}
 
 
 def _supersede_repeats(session: Session, fired: list[dict]) -> None:

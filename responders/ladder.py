@@ -40,6 +40,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.timestamps import SHANGHAI
+
 from .clockplan import PlannedClock, clock_position
 from .config import ClocksConfig
 from .directory import Directory, Person
@@ -109,7 +111,7 @@ def plan_steps(clock: PlannedClock, config: ClocksConfig, *, opened_at: datetime
             out.append(PlannedStep(name, at, _repeat(config, name), "skipped", "立案时该提醒时点已过，由更高一级提醒代替"))
         elif name == latest_passed:
             # Due at the opening, so it follows the opening notice instead of preceding it.
-            out.append(PlannedStep(name, opened_at, _repeat(config, name), note=f"立案时已过原定时点 {at.isoformat()}，立即发出"))
+            out.append(PlannedStep(name, opened_at, _repeat(config, name), note=f"立案时已过原定时点 {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（北京时间），立即发出"))
         else:
             out.append(PlannedStep(name, at, _repeat(config, name)))
     return out

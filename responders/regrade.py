@@ -28,6 +28,7 @@ from monitor.assessment import Assessment
 from .actions import change_severity
 from .config import ClocksConfig
 from .models import Case
+from .vocabulary import severity_words
 
 __all__ = ["Upgrade", "plan_upgrade", "upgrade_cases_for_judged", "SYSTEM_ACTOR"]
 
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
 _RANK = {"general": 0, "major_emergency": 1}
-_LABEL = {"general": "其他政务舆情（48小时）", "major_emergency": "特别重大、重大突发事件（5小时/24小时）"}
+_HOURS = {"general": "48小时内回应", "major_emergency": "5小时内发布权威信息、24小时内举行新闻发布会"}
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ def plan_upgrade(case: Case, assessment: Assessment) -> Upgrade | None:
     severity = assessment.severity if higher else case.severity
     parts = []
     if higher:
-        parts.append(f"重新研判为{_LABEL[severity]}")
+        parts.append(f"重新研判为{severity_words(severity)}（{_HOURS[severity]}）")
     if more_major:
-        parts.append("重新研判为特别重大的政务舆情（S-3，主要负责同志牵头 A-8）")
+        parts.append("重新研判为特别重大政务舆情：本级政府主要负责同志负起领导责任（国办发〔2016〕61号 一）")
     # The rationale lines that name the figures: "事件分级：重大（死亡11人…）", "特别重大的政务舆情…：阅读量…".
     evidence = [r for r in assessment.rationale if r.startswith(("事件分级", "特别重大的政务舆情"))]
     reason = "系统自动升级：" + "；".join(parts) + ("。依据：" + "；".join(evidence) if evidence else "")

@@ -157,7 +157,7 @@ def alert_jobs(runtime: Runtime) -> list[Job]:
     config = runtime.config
     web = config.web
     ctx = routing_context(config.alerts, config.channels, base_url=web.base_url or f"http://{web.host}:{web.port}",
-                          base_dir=config.base_dir)
+                          base_dir=config.base_dir, drill=config.drill)
     sender = Sender(engine=runtime.engine, clock=runtime.clock, ctx=ctx, timer=time.monotonic, wall=time.time)
     keeper = LeaseKeeper(runtime.engine, name="alerts", ttl=config.clocks.lease_ttl, renew=config.clocks.lease_renew)
     runtime.on_stop.append(keeper.release)

@@ -45,7 +45,9 @@ def send_weekly_report(session: Session, now: datetime, *, config: Config, ctx: 
     key_base = f"{KEY_PREFIX}{period.key}"
     if session.exec(select(Notification.id).where(Notification.key.like(f"{key_base}:%")).limit(1)).first() is not None:
         return None
-    report = build_report(session, period, now=now, locality_subtree=reports.locality, rule=reports.interview)
+    # A drill deployment has only drill cases: its weekly 通报 counts them, marked 演练 (issue 15.9).
+    report = build_report(session, period, now=now, locality_subtree=reports.locality, rule=reports.interview,
+                          drills=config.drill)
     base_url = reports.base_url or ctx.base_url
     payload = {
         "period": period.label, "period_key": period.key, "title": report.title, "summary": mail_summary(report),
@@ -77,7 +79,7 @@ def weekly_report_job(runtime):
     config = runtime.config
     web = config.web
     ctx = routing_context(config.alerts, config.channels, base_url=web.base_url or f"http://{web.host}:{web.port}",
-                          base_dir=config.base_dir)
+                          base_dir=config.base_dir, drill=config.drill)
     unroutable: set[str] = set()
 
     def run() -> None:

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..assessment import CRITERIA, Assessment, ItemInput
+from ..sectors import sector_name
 from .config import JudgementConfig
 from .gazetteer import DATA_DIR, Gazetteer
 from .lexicon import Hits, Lexicon, load_documents
@@ -207,14 +208,14 @@ class Judge:
                     grade_of = "major_emergency"
                 especially = grading.grade == "特别重大"
                 rationale.append(f"事件分级：{grading.grade}（{'；'.join(grading.reasons)}）；"
-                                 + ("特别重大、重大突发事件：5小时内发布权威信息、24小时内举行新闻发布会（RULES.md S-1）"
-                                    if grade_of == "major_emergency" else "按其他政务舆情48小时内回应（RULES.md S-2）"))
+                                 + ("特别重大、重大突发事件：5小时内发布权威信息、24小时内举行新闻发布会（国办发〔2016〕61号 三）"
+                                    if grade_of == "major_emergency" else "按其他政务舆情48小时内回应（国办发〔2016〕61号 三）"))
             else:
-                rationale.append("非特别重大、重大突发事件：48小时内回应（RULES.md S-2）")
+                rationale.append("非特别重大、重大突发事件：48小时内回应（国办发〔2016〕61号 三）")
             heat_especially, why = self._especially_major(item, text, metrics)
             if heat_especially:
                 especially = True
-                rationale.append(f"特别重大的政务舆情（RULES.md S-3，主要负责同志牵头 A-8）：{why}")
+                rationale.append(f"特别重大的政务舆情：本级政府主要负责同志负起领导责任（国办发〔2016〕61号 一）：{why}")
             if priority:
                 severity = grade_of
             else:
@@ -231,7 +232,7 @@ class Judge:
                 p + ("" if ins else "（辖区外）") for p, ins in zip(places.paths, places.inside)))
         rationale.extend(places.notes)
         if sectors:
-            rationale.append("涉及领域：" + "、".join(sectors))
+            rationale.append("涉及领域：" + "、".join(sector_name(s) for s in sectors))
 
         named, drafting = self._bodies(text, places, find)
         superior = "superior_request" in criteria

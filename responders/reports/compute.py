@@ -110,7 +110,8 @@ class _Window:
         return at is not None and self.start <= at < self.end
 
 
-def _collect(session: Session, start: datetime, end: datetime, *, now: datetime, scope: _Scope) -> _Window:
+def _collect(session: Session, start: datetime, end: datetime, *, now: datetime, scope: _Scope,
+             drills: bool = False) -> _Window:
     """Read every row of [start, end) the figures need (one query per table, cases by id)."""
     w = _Window(start, end)
     opened = list(session.exec(select(*CASE_COLUMNS).where(Case.opened_at >= start, Case.opened_at < end)))
@@ -129,7 +130,7 @@ def _collect(session: Session, start: datetime, end: datetime, *, now: datetime,
 
     ids = {c.id for c in opened} | {c.case_id for c in clocks} | {s.case_id for s in steps} \
         | {a.case_id for a in referrals if a.case_id is not None} | {r.case_id for r in responses}
-    cases, holders = load_cases(session, ids, known=opened)
+    cases, holders = load_cases(session, ids, known=opened, drills=drills)
     w.holders = holders
     in_scope = {cid for cid, case in cases.items() if scope.case(case, holders)}
     answers = first_responses(session, {c.case_id for c in clocks if c.case_id in in_scope}
@@ -141,8 +142,8 @@ def _collect(session: Session, start: datetime, end: datetime, *, now: datetime,
     for clock in clocks:
         if clock.case_id not in in_scope:
             continue
-        if cases[clock.case_id].status == "dismissed":
-            continue    # not a priority opinion after all: no duty, neither on time nor late
+        if cases[clock.case_id].status in ("dismissed", "merged"):
+            continue    # not a priority opinion after all, or counted in the case it joined: no duty of its own
         times = [t for t in answers.get((clock.case_id, clock.kind), []) if t >= clock.started_at]
         outcome = clock_outcome(clock, now=now, first_response=times[0] if times else None)
         if outcome.state in ("met", "overdue") and w.inside(outcome.decided_at):
@@ -175,7 +176,8 @@ def _clock_stats(kind: str, decided: list[_Decided], carried: list[Clock]) -> Cl
 
 
 def _figures(session: Session, period: Period, w: _Window, *, now: datetime, scope: _Scope) -> Figures:
-    live = [(c, b) for c, b in w.opened if c.status != "dismissed"]
+    merged = [c for c, _ in w.opened if c.status == "merged"]     # the story is counted once, in its target
+    live = [(c, b) for c, b in w.opened if c.status not in ("dismissed", "merged")]
     criteria = Counter(x for c, _ in live for x in c.criteria or [])
     severity = Counter(c.severity for c, _ in live)
     sectors = Counter(x for c, _ in live for x in c.sectors or [])
@@ -236,7 +238,7 @@ def _figures(session: Session, period: Period, w: _Window, *, now: datetime, sco
     opened_at = sorted(c.opened_at for c, _ in live)
     over_time = tuple((label, bisect_left(opened_at, e) - bisect_left(opened_at, s)) for label, s, e in period.buckets())
     return Figures(
-        period=period, cases_opened=len(live), dismissed=len(w.opened) - len(live),
+        period=period, cases_opened=len(live), dismissed=len(w.opened) - len(live) - len(merged),
         by_criterion=dict(sorted(criteria.items())), by_severity=dict(sorted(severity.items())),
         by_sector=dict(sorted(sectors.items())), clocks=tuple(clocks), acknowledgement=ack,
         rumour_referrals=len(w.referrals), sources_down=len({n.source_id for n in _outage_notices(session, w)}),
@@ -269,13 +271,18 @@ def _outages(session: Session, w: _Window) -> tuple[SourceOutage, ...]:
     return tuple(out)
 
 
+def _title(case) -> str:
+    """Return a case's title as a report lists it: a drill case marked 【演练】 (reports that include drills)."""
+    return f"【演练】{case.title}" if case.drill else case.title
+
+
 def _overdue_list(w: _Window, *, now: datetime, scope: _Scope) -> tuple[OverdueClock, ...]:
     rows = []
     for d in w.decided:
         if d.outcome.state != "overdue":
             continue
         until = d.outcome.responded_at or now
-        rows.append(OverdueClock(d.case.id, d.case.title, d.clock.kind, tuple(b for b in d.bodies if scope.body(b)) or d.bodies,
+        rows.append(OverdueClock(d.case.id, _title(d.case), d.clock.kind, tuple(b for b in d.bodies if scope.body(b)) or d.bodies,
                                  d.clock.started_at, d.clock.due_at, d.outcome.responded_at, _hours(until - d.clock.due_at)))
     return tuple(sorted(rows, key=lambda r: (-r.late_hours, r.case_id, r.kind)))
 
@@ -287,7 +294,7 @@ def _referrals(w: _Window) -> tuple[Referral, ...]:
         return tuple(str(v) for v in value or [])
 
     return tuple(
-        Referral(case.id, case.title, entry.at, entry.actor,
+        Referral(case.id, _title(case), entry.at, entry.actor,
                  strings(entry.detail.get("to") or entry.detail.get("recipients")),
                  strings(entry.detail.get("evidence") or entry.detail.get("links")))
         for entry, case in sorted(w.referrals, key=lambda ec: (ec[0].at, ec[0].id or 0)))
@@ -316,28 +323,31 @@ def _interview(w: _Window, rule: InterviewRule, scope: _Scope) -> tuple[Intervie
 
 
 def build_report(session: Session, period: Period, *, now: datetime, locality_subtree: str | None = None,
-                 rule: InterviewRule | None = None) -> Report:
+                 rule: InterviewRule | None = None, drills: bool = False) -> Report:
     """Return the 通报 of `period` as known at `now`, limited to `locality_subtree` (a full locality path).
 
     A case is in scope when one of its localities or one of the bodies that ever
     held it lies in the subtree; per-body and per-locality rows list only bodies
     inside it. 约谈 candidates are counted over the period, or over `rule.window`
-    ending with the period when set.
+    ending with the period when set. `drills`: drill cases are counted too (never by
+    default); the report then says so in its title and notes, and lists them as 【演练】.
     """
     rule = rule or InterviewRule()
     scope = _Scope(locality_subtree)
-    current = _collect(session, period.start, period.end, now=now, scope=scope)
+    current = _collect(session, period.start, period.end, now=now, scope=scope, drills=drills)
     prev_period = period.previous()
-    previous = _collect(session, prev_period.start, prev_period.end, now=now, scope=scope)
+    previous = _collect(session, prev_period.start, prev_period.end, now=now, scope=scope, drills=drills)
     if rule.window is not None:
-        window = _collect(session, period.end - rule.window, period.end, now=now, scope=scope)
+        window = _collect(session, period.end - rule.window, period.end, now=now, scope=scope, drills=drills)
         span = f"截至本期末{_span(rule.window)}内"
     else:
         window, span = current, "本期内"
     notes = []
+    if drills:
+        notes.append("【演练】本通报包含演练案件（标为【演练】），仅供演练和熟悉通报格式，不作为正式通报。")
     if now < period.end:
         notes.append("本期尚未结束，数据截至生成时间。")
-    title = f"{locality_subtree or ''}政务舆情回应情况通报 {period.label}"
+    title = f"{'【演练】' if drills else ''}{locality_subtree or ''}政务舆情回应情况通报 {period.label}"
     return Report(
         title=title, generated_at=now, locality=locality_subtree,
         current=_figures(session, period, current, now=now, scope=scope),

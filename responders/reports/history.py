@@ -125,18 +125,21 @@ CASE_COLUMNS = (Case.id, Case.title, Case.status, Case.opened_at, Case.severity,
                 Case.sectors, Case.responsible, Case.acknowledged_at, Case.drill)
 
 
-def load_cases(session: Session, ids: Iterable[int], known: Iterable[Any] = ()) -> tuple[dict[int, Any], Holders]:
-    """Return the non-drill cases of `ids` (rows of CASE_COLUMNS) and their holders; drill cases are never reported.
+def load_cases(session: Session, ids: Iterable[int], known: Iterable[Any] = (), *,
+               drills: bool = False) -> tuple[dict[int, Any], Holders]:
+    """Return the non-drill cases of `ids` (rows of CASE_COLUMNS) and their holders.
 
+    Drill cases are left out unless `drills` (a report asked for with its drill cases, marked 演练).
     `known` are case rows already read (not read again).
     """
-    cases: dict[int, Any] = {c.id: c for c in known if not c.drill}
+    cases: dict[int, Any] = {c.id: c for c in known if drills or not c.drill}
     skip = {c.id for c in known}
     wanted = sorted(set(ids) - skip)
     entries: list[AuditEntry] = []
     for i in range(0, len(wanted), _CHUNK):
         chunk = wanted[i:i + _CHUNK]
-        for case in session.exec(select(*CASE_COLUMNS).where(Case.id.in_(chunk), Case.drill == False)):  # noqa: E712
+        only_real = () if drills else (Case.drill == False,)  # noqa: E712
+        for case in session.exec(select(*CASE_COLUMNS).where(Case.id.in_(chunk), *only_real)):
             cases[case.id] = case
     all_ids = sorted(cases)
     for i in range(0, len(all_ids), _CHUNK):

@@ -27,6 +27,18 @@ class Row:
     cells: tuple[tuple[Any, Any], ...]
 
 
+@dataclass(frozen=True)
+class _Note:
+    code: str
+    name: str
+    note: str
+
+
+def shown_code(code: str) -> str:
+    """Return an indicator's number as the table prints it: "1其中" (a sub-item of 1) as "1.1"."""
+    return f"{code.removesuffix('其中')}.1" if code.endswith("其中") else code
+
+
 def local(at: datetime | None) -> str:
     return at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M") if at else ""
 
@@ -97,8 +109,9 @@ def report_context(report: Report) -> dict[str, Any]:
         "ack": Row("确认收到", "", ((a_ack.cases, b_ack.cases), (a_ack.acknowledged, b_ack.acknowledged),
                                   (a_ack.unacknowledged, b_ack.unacknowledged),
                                   (a_ack.median_minutes, b_ack.median_minutes), (a_ack.p90_minutes, b_ack.p90_minutes))),
-        "indicators": indicators, "indicator_notes": [i for i in cur.indicators if i.note],
-        "units": cur.indicators_by_unit, "indicator_heads": [i.code for i in cur.indicators],
+        "indicators": indicators,
+        "indicator_notes": [_Note(shown_code(i.code), i.name.removeprefix("其中："), i.note) for i in cur.indicators if i.note],
+        "units": cur.indicators_by_unit, "indicator_heads": [shown_code(i.code) for i in cur.indicators],
         "overdue": report.overdue, "interview": report.interview, "interview_rule": report.interview_rule,
         "referrals": report.referrals, "outages": report.outages, "notes": report.notes,
         "label": label, "local": local, "pct": pct, "num": num, "delta": delta,

@@ -36,7 +36,7 @@ def _resolve(directory: Directory, target: BodyTarget, what: str) -> Body:
 
 def apply_override(assignment: Assignment, *, directory: Directory, reassign_to: BodyTarget | None = None,
                    add_co_responder: BodyTarget | None = None, lead: BodyTarget | None = None,
-                   reason: str, actor: str) -> Assignment:
+                   reason: str, actor: str, especially_major: bool | None = None) -> Assignment:
     """Return `assignment` changed by an officer; raise InvalidAction (Chinese message) when it cannot apply.
 
     1. `reassign_to`: the body becomes the only 第一责任主体; coordinators and leader follow its
@@ -46,6 +46,7 @@ def apply_override(assignment: Assignment, *, directory: Directory, reassign_to:
     3. `lead`: the 牵头部门 among the first bodies (A-7 "必要时可确定牵头部门"); the leader becomes
        its 分管负责同志.
     Targets are a `BodyRef`/`Body`, a (locality, sector or role) key, or a name or alias (A-16).
+    `especially_major`: the case's flag (the A-8 overlay); default: the assignment had a principal.
     """
     reason, actor = (reason or "").strip(), (actor or "").strip()
     if not reason:
@@ -55,11 +56,12 @@ def apply_override(assignment: Assignment, *, directory: Directory, reassign_to:
     if reassign_to is None and add_co_responder is None and lead is None:
         raise InvalidAction("没有要调整的内容：请改派、增加属地回应单位或指定牵头部门")
     profile = profile_for(directory.profile)
+    major = assignment.principal is not None if especially_major is None else especially_major
     result = assignment
     lines: list[str] = []
     if reassign_to is not None:
         body = _resolve(directory, reassign_to, "改派")
-        result, notes = _reassign(result, body, directory)
+        result, notes = _reassign(result, body, directory, especially_major=major)
         lines.append(f"值班员{actor}改派：由{body.name}作为第一责任主体，各时限沿用原起算时间{profile.cite('E-12')}")
         lines += notes
     if add_co_responder is not None:
@@ -73,7 +75,7 @@ def apply_override(assignment: Assignment, *, directory: Directory, reassign_to:
         if body.key not in {b.key for b in result.first}:
             raise InvalidAction(f"牵头部门必须是第一责任主体之一：{body.name}不在其中，请先改派")
         leader, principal, notes = leaders(directory, profile, locality=body.locality, sectors=[body.sector] if body.sector else [],
-                                           lead_sector=body.sector, especially_major=assignment.principal is not None)
+                                           lead_sector=body.sector, especially_major=major)
         result = replace(result, lead=ref(body), leader=leader, principal=principal)
         lines.append(f"值班员{actor}指定牵头部门：{body.name}，其为时限责任的记录单位{profile.cite('A-7')}")
         lines += notes
@@ -91,14 +93,15 @@ def _key(target: BodyTarget, directory: Directory) -> tuple[str, str]:
     return _resolve(directory, target, "").key
 
 
-def _reassign(assignment: Assignment, body: Body, directory: Directory) -> tuple[Assignment, list[str]]:
+def _reassign(assignment: Assignment, body: Body, directory: Directory, *,
+              especially_major: bool) -> tuple[Assignment, list[str]]:
     profile = profile_for(directory.profile)
     keep_cyber = any(c.role == "cyberspace" for c in assignment.coordinators)
     coord, notes = coordinators(directory, profile, owners=[body], level=body.locality, involved=(body.locality,),
                                 cyberspace_reasons=["沿用原协调联动安排"] if keep_cyber else [])
     leader, principal, lnotes = leaders(directory, profile, locality=body.locality,
                                         sectors=[body.sector] if body.sector else [], lead_sector=None,
-                                        especially_major=assignment.principal is not None)
+                                        especially_major=especially_major)
     rule = assignment.rule
     if rule in ("needs_triage", "out_of_jurisdiction"):
         rule = "vertical_department" if body.vertical else "single_locality"

@@ -29,8 +29,11 @@ class Profile:
 
     def cite(self, rule_id: str) -> str:
         """Return "（A-2，国办发〔2016〕61号 一）" for a rule id; the national source when the profile is silent."""
-        return f"（{rule_id}，{self.citations.get(rule_id) or NATIONAL_CITATIONS.get(rule_id, 'RULES.md')}）"
+        return f"（{rule_id}，{self.citations.get(rule_id) or NATIONAL_CITATIONS.get(rule_id, DIGEST)}）"
 
+
+# The product's own decisions where the documents are silent (edge cases E-*): shipped as docs/rules.md.
+DIGEST = "《政务舆情回应规则摘要》"
 
 # The national sources, used by every profile where its own documents say nothing.
 NATIONAL_CITATIONS = {
@@ -48,16 +51,16 @@ NATIONAL_CITATIONS = {
     "A-16": "国办发〔2008〕36号 十",
     "R-1": "国办发〔2016〕61号 二",
     "L-1": "国办发〔2016〕80号 三（四）",
-    "E-1": "RULES.md 4.4 E-1",
-    "E-2": "RULES.md 4.4 E-2",
-    "E-3": "RULES.md 4.4 E-3",
-    "E-4": "RULES.md 4.4 E-4",
-    "E-5": "RULES.md 4.4 E-5",
-    "E-6": "RULES.md 4.4 E-6",
-    "E-7": "RULES.md 4.4 E-7",
-    "E-8": "RULES.md 4.4 E-8",
+    "E-1": "《政务舆情回应规则摘要》四",
+    "E-2": "《政务舆情回应规则摘要》四",
+    "E-3": "《政务舆情回应规则摘要》四",
+    "E-4": "《政务舆情回应规则摘要》四",
+    "E-5": "《政务舆情回应规则摘要》四",
+    "E-6": "《政务舆情回应规则摘要》四",
+    "E-7": "《政务舆情回应规则摘要》四",
+    "E-8": "《政务舆情回应规则摘要》四",
     "E-9": "国办发〔2016〕80号 结语",
     "E-10": "中办发〔2016〕8号 九",
-    "E-12": "RULES.md 4.4 E-12",
+    "E-12": "《政务舆情回应规则摘要》四",
     "E-15": "黔府办函〔2019〕68号 一（三）",
 }

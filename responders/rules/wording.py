@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from monitor.sectors import SECTOR_NAMES
+
 __all__ = ["SECTOR_LABELS", "NATIONAL_BODIES", "NATION", "level_label", "sector_label"]
 
 NATION = "中华人民共和国"
 
-SECTOR_LABELS = {
-    "education": "教育", "health": "卫生健康", "medical_insurance": "医疗保障", "market": "市场监管",
-    "environment": "生态环境", "housing": "住房城乡建设", "hrss": "人力资源社会保障", "public_security": "公安",
-    "emergency": "应急管理", "transport": "交通运输", "natural_resources": "自然资源", "civil_affairs": "民政",
-    "agriculture": "农业农村", "water": "水利", "finance": "财政", "taxation": "税务",
-    "financial_regulation": "金融监管", "development_reform": "发展改革", "culture_tourism": "文化和旅游",
-    "urban_management": "城市管理", "energy": "能源", "justice": "司法行政", "veterans": "退役军人事务",
-    "commerce": "商务", "industry": "工业和信息化",
-}
+SECTOR_LABELS = SECTOR_NAMES     # the one table of sector names (monitor.sectors)
 
 # 国务院相关部门 per sector: the external 第一责任主体 of A-1 and the upper department of
 # provincial vertically managed bodies.

@@ -49,7 +49,7 @@ def test_it_sends_html_with_a_plain_text_alternative_to_the_persons_address(sess
     [mail] = sink.messages
     assert mail["to"] == ["li@example.gov.cn"]
     msg = mail["message"]
-    assert msg["Subject"].startswith("【重大突发事件】新舆情案件")
+    assert msg["Subject"].startswith("【特别重大、重大突发事件】新舆情案件")
     plain = msg.get_body(preferencelist=("plain",)).get_content()
     html = msg.get_body(preferencelist=("html",)).get_content()
     assert "<script>alert(1)</script>爆炸" in plain

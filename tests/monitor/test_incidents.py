@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from monitor.assessment import ItemInput
 from monitor.incidents import (
-    Candidate, IncidentFeatures, choose_target, forward_merged, incident_features, merge_incidents, same_place,
+    NO_KIND_SIMILARITY, Candidate, IncidentFeatures, choose_target, forward_merged, incident_features, merge_incidents,
+    same_place,
     similarity,
 )
 from monitor.judgement import Judge, judge_pending_events
@@ -187,3 +188,24 @@ def test_items_that_join_a_merged_event_later_are_forwarded_to_its_target(sessio
     assert later.id not in [e.id for e, _a in judged]          # a merged event is never judged (nor opens a case)
     assert session.get(Item, session.exec(select(Item.id).where(Item.external_id == "late")).one()).event_id == first.id
     assert forward_merged(session, NOW, [first.id]) == {}
+
+
+# Weibo posts have no title: the stored title is the start of the text (monitor.entries, 60 characters).
+RUMOUR_1 = ("紧急扩散！！听说云州区自来水厂被人投毒了，已经有好几个小孩喝了水送医院了，这两天千万别喝自来水，赶紧告诉家里人", "紧急扩散！！听说云州区自来水厂被人投毒了，已经有好几个小孩喝了水送医院了，这两天千万别喝自来水，赶紧告诉家里人！！！")
+RUMOUR_2 = ("转：大同云州区水厂被投毒，超市的桶装水都被抢光了。到底是真是假？有关部门能不能出来说句话，别让谣言满天飞！", "转：大同云州区水厂被投毒，超市的桶装水都被抢光了。到底是真是假？有关部门能不能出来说句话，别让谣言满天飞！")
+RUMOUR_OTHER = ("网传云州区第三小学食堂饭菜有毒，十几个学生食物中毒送医，学校封锁消息，谣言还是真的？紧急扩散！", "网传云州区第三小学食堂饭菜有毒，十几个学生食物中毒送医，学校封锁消息，谣言还是真的？紧急扩散！")
+
+
+def test_two_rumours_making_the_same_claim_in_other_words_are_one_incident(judge):
+    """Issue 15.8: whole headlines score below 0.5; the claim (水厂被投毒) is the same."""
+    first, second = features(judge, *RUMOUR_1), features(judge, *RUMOUR_2)
+    assert "rumor" in first.criteria and "rumor" in second.criteria
+    assert similarity(second, first)[0] < NO_KIND_SIMILARITY
+    intent = choose_target(candidate(2, second), [candidate(1, first, hours_ago=1)], now=NOW, window=WINDOW)
+    assert intent is not None and intent.target_id == 1 and "说法相同" in intent.reason
+
+
+def test_two_different_rumours_of_one_county_stay_apart(judge):
+    first, other = features(judge, *RUMOUR_1), features(judge, *RUMOUR_OTHER)
+    assert "rumor" in other.criteria
+    assert choose_target(candidate(2, other), [candidate(1, first, hours_ago=1)], now=NOW, window=WINDOW) is None

@@ -76,6 +76,7 @@ def test_a_source_that_stops_producing_is_reported_silent(httpserver, poller):
     with Session(poller.engine) as session:
         notice = session.scalars(select(SourceNotice)).one()
     assert notice.kind == "silent" and "没有新的信息" in notice.detail
+    assert "阈值 6小时）" in notice.detail and ":00:00" not in notice.detail     # Chinese duration (issue 15.6)
 
 
 def test_a_source_that_never_produced_is_not_silent(httpserver, poller):

@@ -12,7 +12,7 @@ from responders.regrade import SYSTEM_ACTOR, plan_upgrade, upgrade_cases_for_jud
 
 from .clockkit import assessment, hours, open_test_case
 
-GRADING = "事件分级：重大（死亡11人（≥10））；特别重大、重大突发事件：5小时内发布权威信息、24小时内举行新闻发布会（RULES.md S-1）"
+GRADING = "事件分级：重大（死亡11人（≥10））；特别重大、重大突发事件：5小时内发布权威信息、24小时内举行新闻发布会（国办发〔2016〕61号 三）"
 
 
 def major(**kw):

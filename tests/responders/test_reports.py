@@ -265,3 +265,17 @@ def test_one_press_conference_recorded_for_two_clocks_counts_once(session):
     session.commit()
     r = build_report(session, parse_period("2026-W47", now=NOW), now=NOW)
     assert _values(r.current)["1"] == 1 and _values(r.current)["二(一)"] == 3
+
+
+# --- drills (issue 15.9) --------------------------------------------------------------------------
+
+def test_a_report_asked_for_with_drills_counts_them_marked_drill_throughout(session):
+    build_history(session)
+    period = parse_period("2026-W47", now=NOW)
+    plain = build_report(session, period, now=NOW)
+    drills = build_report(session, period, now=NOW, drills=True)
+    assert drills.current.cases_opened == plain.current.cases_opened + 1      # case 7, the drill
+    assert drills.title.startswith("【演练】") and not plain.title.startswith("【演练】")
+    assert any("演练" in n for n in drills.notes) and not any("演练" in n for n in plain.notes)
+    drill_rows = [r for r in drills.overdue if r.title.startswith("【演练】")]
+    assert drill_rows and not any(r.title.startswith("【演练】") for r in plain.overdue)

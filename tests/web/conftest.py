@@ -128,7 +128,7 @@ def token_of(engine, clock, users):
 
 def make_case(runtime: Runtime, *, title: str = "太谷区某煤矿发生爆炸事故", severity: str = "major_emergency",
               localities=("山西省晋中市太谷区",), sectors=("emergency",), criteria=("emergency_disaster",),
-              rationale=("涉及生产安全事故（测试）",), age: timedelta = timedelta(0)) -> int:
+              rationale=("涉及生产安全事故（测试）",), age: timedelta = timedelta(0), drill: bool = False) -> int:
     """Open a case the way the pipeline does (assignment, clocks, ladder) and return its id."""
     assessment = Assessment(priority=True, criteria=tuple(criteria), severity=severity,
                             localities=tuple(localities), sectors=tuple(sectors), in_jurisdiction=True,
@@ -137,7 +137,7 @@ def make_case(runtime: Runtime, *, title: str = "太谷区某煤矿发生爆炸�
     with Session(runtime.engine) as s:
         assignment = assign(assessment, runtime.directory)
         case = open_case(s, now, assessment=assessment, assignment=assignment, config=runtime.config.clocks,
-                         title=title)
+                         title=title, drill=drill)
         s.commit()
         return case.id
 

@@ -94,10 +94,11 @@ def test_the_case_page_shows_items_rationale_trace_clocks_ladder_and_audit(runti
     html = browser("officer").get(f"/cases/{cid}").text
     assert 'href="https://news.example.org/a"' in html and "山西新闻网" in html
     assert "涉及生产安全事故（测试）" in html                   # rationale
-    assert "single_locality" in html and "A-2" in html and "〔2016〕138号" in html   # rule id and document number
+    assert "属地单一地区" in html and "single_locality" not in html          # the rule, in words
+    assert "A-2" in html and "〔2016〕138号" in html                        # the trace: rule id and document number
     assert "5 小时内发布权威信息" in html and "24 小时内举行新闻发布会" in html
     assert "立案通知" in html and "step-next" in html         # ladder with its next step
-    assert "立案" in html and "system" in html                # audit timeline
+    assert "系统立案：特别重大、重大突发事件" in html and "system" not in html   # audit timeline, as a sentence
 
 
 def test_the_case_page_shows_notifications_and_their_delivery_state(runtime, users, browser, engine, clock):

@@ -68,11 +68,19 @@ def test_user_add_refuses_a_short_password_an_unknown_role_and_a_duplicate(confi
     assert "已存在" in capsys.readouterr().err
 
 
-def test_a_liaison_account_needs_a_known_locality(config_file, db_url, tmp_path, capsys):
+def test_a_liaison_account_needs_a_known_locality_and_sector(config_file, db_url, tmp_path, capsys):
+    """Issue 15.11: a liaison of a body that does not exist would see nothing; it is bad usage (exit 2)."""
     good = tmp_path / "good"
     good.write_text("long enough password", encoding="utf-8")
     base = ["user", "add", "tg", "--role", "officer", "--password-file", str(good), "--config", config_file]
-    assert main(base + ["--body-locality", "火星"]) == 1
+    assert main(base + ["--body-locality", "火星"]) == 2
+    assert "--body-locality" in capsys.readouterr().err
+    for bad in ("human_resources", "foo"):
+        assert main(base + ["--body-locality", "山西省晋中市太谷区", "--body-sector", bad]) == 2
+        err = capsys.readouterr().err
+        assert bad in err and "hrss" in err          # the valid codes are listed
+    assert main(base + ["--body-sector", "emergency"]) == 2
+    assert user_named(db_url, "tg") is None
     assert main(base + ["--body-locality", "山西省晋中市太谷区", "--body-sector", "emergency"]) == 0
     user = user_named(db_url, "tg")
     assert (user.body_locality, user.body_sector) == ("山西省晋中市太谷区", "emergency")

@@ -181,3 +181,38 @@ def test_the_outbox_skips_a_torn_last_line(tmp_path, clock):
     records = outbox.read()
     assert len(records) == 1 and records[0]["body"] == "b"
     assert json.loads((tmp_path / "o.jsonl").read_text().splitlines()[0])["kind"] == "other"
+
+
+def test_the_demo_config_has_a_push_source_so_items_can_be_pushed(tmp_path, clock):
+    """Issue 15.10: `POST /api/items` answers 409 without an enabled push source."""
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from monitor.polling import sync_sources
+    from yuqing.demo.deployment import DEMO_PUSH_SOURCE
+    from yuqing.runtime import Runtime
+    from yuqing.tables import User
+    from yuqing.web import create_app
+    from yuqing.web.accounts import hash_password, issue_token
+
+    path = tmp_path / "config.toml"
+    path.write_text(demo_config_text(scenario=load_scenario("shanxi"), state_dir=tmp_path, web_port=18080,
+                                     feeds_url="http://127.0.0.1:9", smtp_port=9, secrets_=DemoSecrets(),
+                                     directory=repository_directory()), encoding="utf-8")
+    config = load_config(path, environ={})
+    assert [s.name for s in config.sources if s.kind == "push" and s.enabled] == [DEMO_PUSH_SOURCE]
+    runtime = Runtime(config, clock)
+    from yuqing.db import upgrade
+    upgrade(runtime.engine)
+    with Session(runtime.engine) as s:
+        sync_sources(s, clock.now(), config.sources, base_dir=config.base_dir)
+        user = User(username="demo", password_hash=hash_password("x" * 12), role="admin", created_at=clock.now())
+        s.add(user)
+        s.commit()
+        _, token = issue_token(s, clock.now(), user=user, name="demo")
+        s.commit()
+    api = TestClient(create_app(runtime), base_url="http://testserver")
+    answer = api.post("/api/items", headers={"Authorization": f"Bearer {token}"},
+                      json=[{"id": "tip-1", "title": "太原市某小区停水三天", "text": "太原市小店区某小区停水三天无人管"}])
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1, answer.text
+    runtime.engine.dispose()

@@ -30,7 +30,7 @@ __all__ = ["register", "run", "classify_lines"]
 
 
 def register(sub) -> None:
-    p = sub.add_parser("classify", help="classify JSON Lines items from stdin (CONTRACT.md record per line)")
+    p = sub.add_parser("classify", help="classify JSON Lines items from stdin (one judgement record per line; the input record is in the README)")
     add_config_option(p)
     p.add_argument("--now", default=None, metavar="ISO8601", help="the time to judge at (default: now)")
     p.set_defaults(handler=run)

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import sys
 
-from ..demo.deployment import DemoSecrets, demo_config_text, repository_directory
+from ..demo.deployment import DEFAULT_SPEED, DemoSecrets, demo_config_text, repository_directory
 from ..demo.launch import DEFAULT_PORT, launch, prepare
 from ..demo.scenario import ScenarioError, bundled_scenarios, load_scenario
 
 __all__ = ["register", "run", "DEFAULT_SPEED"]
-
-DEFAULT_SPEED = 3600.0
 
 
 def register(sub) -> None:
@@ -27,7 +25,8 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=None,
                    help=f"web UI port (default {DEFAULT_PORT}, or a free one when it is taken; 0 = any free port)")
     p.add_argument("--speed", type=float, default=DEFAULT_SPEED,
-                   help="clock speed: 3600 makes one wall-clock second count as one hour (default 3600)")
+                   help="clock speed: the default 60 makes one wall-clock minute count as one hour (a 5 h clock lasts "
+                        "5 minutes); 3600 is a fast run, one wall second per hour")
     p.add_argument("--scenario", default="shanxi",
                    help=f"bundled scenario ({', '.join(sorted(bundled_scenarios()))}) or a scenario file")
     p.add_argument("--state-dir", default=None, metavar="DIR",
@@ -49,6 +48,6 @@ def run(args) -> int:
     secrets_ = DemoSecrets()
     text = demo_config_text(scenario=scenario, state_dir=prepared.state, web_port=prepared.web_port,
                             feeds_url=prepared.feeds_url, smtp_port=prepared.smtp_port, secrets_=secrets_,
-                            directory=directory)
+                            directory=directory, speed=args.speed)
     return launch(prepared, scenario=scenario, config_text=text, accounts=secrets_.accounts(), speed=args.speed,
                   password=secrets_.password, command="demo")

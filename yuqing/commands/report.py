@@ -36,6 +36,8 @@ def register(sub) -> None:
     p.add_argument("--out", default=None, metavar="PATH", help="write to this file instead of stdout")
     p.add_argument("--locality", default=None, metavar="PATH",
                    help="limit to a locality subtree, by its full name (e.g. 山西省晋中市)")
+    p.add_argument("--include-drills", action="store_true",
+                   help="count drill cases too (marked 演练 in the title, notes and lists); never by default")
     p.add_argument("--now", default=None, metavar="ISO8601", help="report as of this instant (default: now)")
     add_config_option(p)
     p.set_defaults(handler=run)
@@ -64,7 +66,8 @@ def run(args) -> int:
     try:
         upgrade(engine)     # idempotent; a fresh deployment gets an empty report, not a missing-table error
         with Session(engine) as session:
-            report = build_report(session, period, now=now, locality_subtree=locality, rule=config.reports.interview)
+            report = build_report(session, period, now=now, locality_subtree=locality, rule=config.reports.interview,
+                                  drills=args.include_drills)
     finally:
         engine.dispose()
     text = RENDERERS[args.format](report)

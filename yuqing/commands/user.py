@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from responders.directory import build_directory
+from responders.vocabulary import SECTORS
 
 from ..clock import SystemClock
 from ..db import make_engine, upgrade
@@ -47,7 +48,8 @@ def register(sub) -> None:
     add.add_argument("--display-name", default=None)
     add.add_argument("--body-locality", default=None, metavar="PATH",
                      help="liaison account: only cases of this locality's body (full path, e.g. 山西省晋中市太谷区)")
-    add.add_argument("--body-sector", default=None, metavar="CODE", help="liaison account: the body's sector code")
+    add.add_argument("--body-sector", default=None, metavar="CODE",
+                     help="liaison account: the body's sector code (docs/rules.md 七), e.g. emergency, education, hrss")
     add_config_option(add)
 
     lst = actions.add_parser("list", help="list users")
@@ -90,8 +92,30 @@ def read_password(password_file: str | None, *, stdin=None) -> str:
     return first
 
 
+def body_problem(config, locality: str | None, sector: str | None) -> str | None:
+    """Return why a liaison's body (`--body-locality`, `--body-sector`) is not in the directory, or None."""
+    if not locality and not sector:
+        return None
+    if sector and not locality:
+        return "--body-sector needs --body-locality (the body is a locality's department)"
+    directory = build_directory(config.directory)
+    if locality not in directory.localities:
+        return f"unknown --body-locality {locality!r}: use the full path, e.g. 山西省晋中市太谷区"
+    if sector is not None:
+        if sector not in SECTORS:
+            return (f"unknown --body-sector {sector!r}; sector codes: " + ", ".join(SECTORS))
+        if directory.body(locality, sector) is None:
+            return f"the directory has no {SECTORS[sector]} body in {locality} ({sector})"
+    return None
+
+
 def run(args) -> int:
     config, _ = load_or_explain(args.config)
+    if args.user_command == "add":
+        problem = body_problem(config, args.body_locality, args.body_sector)
+        if problem:
+            print(f"yuqing user add: {problem}", file=sys.stderr)
+            return 2          # bad usage: nothing is created (README "Exit codes")
     engine = make_engine(config.database_url())
     upgrade(engine)
     now = SystemClock().now()
@@ -128,9 +152,6 @@ def _run(args, session: Session, now, config) -> int:
     def audit(action: str, **detail) -> None:
         audit_account_change(session, now, actor=CLI_ACTOR, action=action, detail={**detail, "os_user": _os_user()})
     if command == "add":
-        if args.body_locality:
-            if args.body_locality not in build_directory(config.directory).localities:
-                raise AccountError(f"未知地区 {args.body_locality}（请使用完整路径，如 山西省晋中市太谷区）")
         user = create_user(session, now, username=args.name, password=read_password(args.password_file),
                            role=args.role, display_name=args.display_name, body_locality=args.body_locality,
                            body_sector=args.body_sector)

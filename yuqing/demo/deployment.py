@@ -27,10 +27,15 @@ from ..web.accounts import create_user, issue_token
 from .scenario import Scenario
 from .sinks import RobotAccounts
 
-__all__ = ["DemoSecrets", "demo_config_text", "scenario_sources", "create_demo_admin", "repository_directory", "DEMO_USER",
+__all__ = ["DEFAULT_SPEED", "DEMO_PUSH_SOURCE", "DemoSecrets", "demo_config_text", "scenario_sources", "create_demo_admin", "repository_directory", "DEMO_USER",
            "DEMO_SCHEMES"]
 
 DEMO_USER = "demo"
+DEMO_PUSH_SOURCE = "演练平台推送"
+# One wall minute is one clock hour: a 5 h clock lasts five minutes, the whole scenario (~70 h) about 70
+# minutes, slow enough for a person to acknowledge and confirm a response in time (issue 15.5).
+# `--speed 3600` is the fast run (a 5 h clock lasts five seconds).
+DEFAULT_SPEED = 60.0
 _CITIES = "太原|大同|阳泉|长治|晋城|朔州|晋中|运城|忻州|临汾|吕梁|山西"
 
 # Keyword schemes of the demo deployment (监测方案): broad, as an office would write them, not fitted
@@ -113,7 +118,8 @@ def scenario_sources(scenario: Scenario, feeds_url: str, *, poll_interval: str =
 
 
 def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feeds_url: str, smtp_port: int,
-                     secrets_: DemoSecrets, directory: Path, poll_interval: str = "10m") -> str:
+                     secrets_: DemoSecrets, directory: Path, poll_interval: str = "10m",
+                     speed: float = DEFAULT_SPEED) -> str:
     """Return the config.toml of a demo deployment (see the module docstring)."""
     base_url = f"http://127.0.0.1:{web_port}"
     parts = [
@@ -124,20 +130,25 @@ def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feed
         _table("[monitor]", {"keep_everything": False}),
         _table("[directory]", {"include": str(directory)}),
         # claim_timeout is read on the drill clock: the default 2 min would be 33 ms of wall time at --speed 3600,
-        # and a message still being sent would be claimed and sent again. 240 h is 4 wall minutes there.
-        _table("[alerts]", {"deliver_drills": True, "base_url": base_url, "claim_timeout": "240h"}),
+        # and a message still being sent would be claimed and sent again. Two wall minutes at any speed.
+        _table("[alerts]", {"deliver_drills": True, "base_url": base_url,
+                            "claim_timeout": f"{int(120 * max(speed, 1.0))}s"}),
         # Why case_opened and not first_seen (the production default): at --speed 3600 the wall-clock second
         # or two between polling an item and opening its case is hours on the clock; a drill should show the
         # ladder of a case from its opening, not one that starts hours late.
         _table("[clocks]", {"start": "case_opened"}),
         # Repeats every 30 min to 1 h (the defaults) are two per wall second at --speed 3600, for every case: a
-        # flood that hides the ladder and slows the drill. "0s" turns them off; an overdue notice repeats daily.
-        _table("[clocks.ladder.repeat]", {"opened": "0s", "reminder": "0s", "leader": "0s", "overdue": "24h"}),
+        # flood that hides the ladder and slows the drill. "0s" turns them off; an overdue notice repeats after
+        # 12 h, then 24 h, at most three times (the production back-off and cap, tighter).
+        _table("[clocks.ladder]", {"max_repeats": 3, "repeat_backoff": 2.0}),
+        _table("[clocks.ladder.repeat]", {"opened": "0s", "reminder": "0s", "leader": "0s", "overdue": "12h"}),
         _table("[demo]", {"outbox": "outbox.jsonl", "scenario": scenario.name, "feeds_url": feeds_url,
                           "open_outbox": True}),
     ]
     for source in scenario_sources(scenario, feeds_url, poll_interval=poll_interval):
         parts.append(_table("[[sources]]", source))
+    # A push source, so `POST /api/items` (README "Demo and drills", with the token the demo prints) works here.
+    parts.append(_table("[[sources]]", {"name": DEMO_PUSH_SOURCE, "kind": "push"}))
     for name, expression in DEMO_SCHEMES:
         parts.append(_table("[[schemes]]", {"name": name, "expression": expression}))
     # Local robots take far more than the services' 20/min: a drill at --speed 3600 sends an hour's worth each second.

@@ -32,7 +32,8 @@ __all__ = ["router", "outbox_of", "CONTRACT_KEYS"]
 router = APIRouter()
 
 CONTRACT_KEYS = ("channel", "to", "subject", "body", "received_at", "case_id", "kind")
-CHANNEL_LABELS = {"email": "邮件", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "Webhook"}
+CHANNEL_LABELS = {"email": "邮件", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "接口推送"}
+PAGE_SIZE = 50       # messages per page: a drill of an hour sends hundreds
 KIND_LABELS = {"opened": "立案通知", "reminder": "时限提醒", "leader": "升级至领导", "overdue": "超时",
                "confirmed": "确认回应", "report": "通报", "other": "其他"}
 
@@ -78,17 +79,23 @@ def outbox_json(request: Request, user: User | None = Depends(outbox_reader),
 @router.get("/demo/outbox", response_class=HTMLResponse, include_in_schema=False)
 def outbox_page(request: Request, channel: str | None = Query(None, max_length=20),
                 kind: str | None = Query(None, max_length=20), case: str | None = Query(None, max_length=20),
-                user: User = Depends(page_user), session: Session = Depends(db)):
+                page: int = Query(1, ge=1, le=100000), user: User = Depends(page_user),
+                session: Session = Depends(db)):
     runtime = runtime_of(request)
     records = in_scope(outbox_of(request).read(), user, session)
     counts = {k: sum(1 for r in records if r.get("kind") == k) for k in KINDS}
     shown = [r for r in records
              if (not channel or r.get("channel") == channel) and (not kind or r.get("kind") == kind)
              and (not case or r.get("case_id") == case)]
-    for record in shown:
+    newest_first = shown[::-1]
+    pages = max(1, -(-len(newest_first) // PAGE_SIZE))
+    page = min(page, pages)
+    on_page = newest_first[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    for record in on_page:
         record["received"] = _parse(record.get("received_at"))
     return request.app.state.renderer.page(request, "demo_outbox.html", {
-        "user": user, "records": shown[::-1], "total": len(records), "counts": counts,
+        "user": user, "records": on_page, "total": len(records), "counts": counts, "shown": len(shown),
+        "page": page, "pages": pages,
         "channels": CHANNELS, "kinds": KINDS, "channel_labels": CHANNEL_LABELS, "kind_labels": KIND_LABELS,
         "filters": {"channel": channel or "", "kind": kind or "", "case": case or ""},
         "demo": runtime.config.demo,

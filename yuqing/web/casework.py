@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
-from responders import actions
+from responders import actions, casemerge
 from responders.errors import CaseNotFound, InvalidAction
 
 from ..tables import User
@@ -157,7 +157,8 @@ def reassign(request: Request, case_id: int = CASE_ID, locality: Line = ...,
         target = {"reassign": "reassign_to", "co_responder": "add_co_responder", "lead": "lead"}[how]
         case = actions.reassign(session, _now(request), case_id=case_id, actor=user.username, reason=reason,
                                 directory=runtime_of(request).directory, **{target: body})
-        return f"已调整责任单位：{case.first_body or ''}"
+        changes = ((case.responsible or {}).get("overrides") or [{}])[-1].get("changes") or []
+        return "已调整：" + "；".join(changes) if changes else "未发生变化：所选单位已在责任单位中"
     return _act(request, session, user, case_id, "reassign", do)
 
 
@@ -182,6 +183,34 @@ def close(request: Request, case_id: int = CASE_ID, result_url: Line = "",
     return _act(request, session, user, case_id, "close", do)
 
 
+@router.post("/cases/{case_id}/merge")
+def merge(request: Request, case_id: int = CASE_ID, others: Line = "", reason: Text = "",
+          user: User = Depends(page_user), session: Session = Depends(db)):
+    """Merge other cases of the same story into this one (supervisors; `responders.casemerge`)."""
+    def do():
+        ids = [p.strip().lstrip("#") for p in others.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+        if not ids or not all(i.isdigit() and len(i) < 10 for i in ids):
+            raise InvalidAction("请填写要并入本案的案件编号，多个用逗号分隔（如 12, 15）")
+        for other in ids:
+            if visible_case(session, user, int(other)) is None:
+                raise InvalidAction(f"没有案件 #{other}，或当前账号无权查看")
+        target = casemerge.merge_cases(session, _now(request), into_id=case_id, case_ids=[int(i) for i in ids],
+                                       reason=reason, actor=user.username, config=runtime_of(request).config.clocks)
+        return f"已将案件 {'、'.join('#' + i for i in ids)} 并入本案（#{target.id}），计时沿用最早起点"
+    return _act(request, session, user, case_id, "merge", do)
+
+
+@router.post("/cases/{case_id}/split")
+def split(request: Request, case_id: int = CASE_ID, items: Codes = [], reason: Text = "",
+          user: User = Depends(page_user), session: Session = Depends(db)):
+    """Split the chosen items of this case into a new case (supervisors; `responders.casemerge`)."""
+    def do():
+        new = casemerge.split_case(session, _now(request), case_id=case_id, item_ids=list(items)[:500], reason=reason,
+                                   actor=user.username, config=runtime_of(request).config.clocks)
+        return f"已拆分出新案件 #{new.id}（{len(items)} 条信息，计时自这些信息的时间起算）"
+    return _act(request, session, user, case_id, "merge", do)
+
+
 @pages.get("/cases/new", response_class=HTMLResponse)
 def new_case_form(request: Request, user: User = Depends(page_user)):
     require(user, "open_case")
@@ -200,7 +229,7 @@ def _new_case_page(request: Request, user: User, *, error: str | None, form: dic
 def open_manual_case(request: Request, title: Line = "", text: Text = "",
                      kind: Code = ..., ordered_at: Code = "",
                      localities: Line = "", sectors: Codes = [],
-                     severity: Code = ..., especially_major: Code = "",
+                     severity: Code = "general", especially_major: Code = "",
                      user: User = Depends(page_user), session: Session = Depends(db)):
     require(user, "open_case")
     runtime = runtime_of(request)
@@ -213,7 +242,7 @@ def open_manual_case(request: Request, title: Line = "", text: Text = "",
             localities=[p.strip() for p in localities.replace("，", ",").replace("\n", ",").split(",") if p.strip()],
             sectors=[s for s in sectors if s][:10], severity=severity,
             especially_major=especially_major in ("1", "on", "true"), directory=runtime.directory,
-            config=runtime.config.clocks)
+            config=runtime.config.clocks, drill=runtime.config.drill)
     except InvalidAction as e:
         session.rollback()
         return _new_case_page(request, user, error=str(e), form=form, status_code=400)

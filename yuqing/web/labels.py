@@ -7,7 +7,7 @@ M-2/M-3: 在线访谈; M-6: 政务微博微信).
 
 from __future__ import annotations
 
-from responders.rules.wording import SECTOR_LABELS as RULE_SECTOR_LABELS
+from responders import vocabulary
 
 __all__ = [
     "RESPONSE_MODES", "SEVERITIES", "CRITERIA", "CLOCK_KINDS", "CLOCK_STATUSES", "CASE_STATUSES",
@@ -16,26 +16,10 @@ __all__ = [
 ]
 
 # RULES.md 7.1 (M-1..M-6): the modes a confirmed response is recorded with.
-RESPONSE_MODES = {
-    "authoritative_info": "发布权威信息",
-    "press_conference": "新闻发布会",
-    "briefing": "吹风会",
-    "media_interview": "接受媒体采访",
-    "online_interview": "在线访谈",
-    "weibo_wechat": "政务微博微信",
-    "other": "其他",
-}
+RESPONSE_MODES = vocabulary.RESPONSE_MODES
 
-SEVERITIES = {"major_emergency": "特别重大、重大突发事件", "general": "一般重点舆情"}
-
-CRITERIA = {
-    "policy_misread": "政策误读",
-    "public_interest": "涉及群众切身利益",
-    "moral_bottom_line": "冲击道德底线",
-    "emergency_disaster": "突发事件、灾害",
-    "superior_request": "上级要求回应",
-    "rumor": "谣言",
-}
+# Severities, criteria, rules, source kinds: one vocabulary with the messages and the 通报.
+SEVERITIES, CRITERIA, RULES, SOURCE_KINDS = vocabulary.SEVERITIES, vocabulary.CRITERIA, vocabulary.RULES, vocabulary.SOURCE_KINDS
 
 CLOCK_KINDS = {
     "first_release": "5 小时内发布权威信息",
@@ -45,7 +29,8 @@ CLOCK_KINDS = {
 
 CLOCK_STATUSES = {"running": "计时中", "met": "已按时回应", "overdue": "已超时", "stopped": "已停止",
                   "replaced": "已改计时", "provisional": "暂定计时（待研判）"}
-CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情", "review": "待研判"}
+CASE_STATUSES = {"open": "处理中", "closed": "已办结", "dismissed": "不作为重点舆情", "review": "待研判",
+                 "merged": "已并入其他案件"}
 STEP_KINDS = {"opened": "立案通知", "reminder": "到期提醒", "leader": "报告分管领导", "overdue": "超时通报",
               "repeat": "反复提醒", "follow_up": "跟踪回访", "confirmed": "回应确认通知", "reassigned": "改派通知",
               "regraded": "定级调整通知", "closed": "办结通知", "dismissed": "撤销通知", "report": "通报", "other": "其他",
@@ -57,6 +42,9 @@ ROLE_LABELS = {"officer": "值班员", "supervisor": "值班负责人", "admin":
 PERSON_ROLES = {"principal": "主要负责同志", "deputy": "分管负责同志", "head": "负责人", "liaison": "联络人",
                 "handler": "承办人", "spokesperson": "新闻发言人", "officer": "值班员"}
 
+# responders.actions.MANUAL_KINDS, repeated here so the labels module stays a leaf.
+MANUAL_KIND_LABELS = {"superior_order": "上级交办", "phone_tip": "电话报告", "other": "其他渠道"}
+
 # AuditEntry.action values written by responders.actions, responders.cases and the admin pages.
 AUDIT_ACTIONS = {
     "open_case": "立案", "open_manual_case": "手工立案", "acknowledge": "确认收到", "confirm_response": "确认回应",
@@ -64,19 +52,20 @@ AUDIT_ACTIONS = {
     "close_case": "办结", "confirm_review": "确认为重点舆情", "dismiss_review": "排除（非重点舆情）",
     "user_created": "新建用户", "user_disabled": "停用用户", "user_enabled": "启用用户",
     "password_reset": "重设密码", "token_issued": "发放令牌", "token_revoked": "吊销令牌",
+    "merge_cases": "合并案件", "merged_into": "并入其他案件", "split_case": "拆分案件", "split_from": "由拆分立案",
 }
 
 # ORG.md "Sectors" (one table, kept by the assignment rules) and the coordination roles.
-SECTOR_LABELS = {
-    **RULE_SECTOR_LABELS,
-    "government_office": "政府办公厅（室）", "propaganda": "宣传部门", "cyberspace": "网信部门",
-}
+SECTOR_LABELS = vocabulary.SECTORS
+
+CHANNEL_KINDS = {"email": "邮件", "wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书", "webhook": "接口推送"}
 
 _TABLES = {
     "mode": RESPONSE_MODES, "severity": SEVERITIES, "criterion": CRITERIA, "clock": CLOCK_KINDS,
     "clock_status": CLOCK_STATUSES, "case_status": CASE_STATUSES, "step": STEP_KINDS, "step_status": STEP_STATUSES,
     "notification": NOTIFICATION_STATUSES, "role": ROLE_LABELS, "person_role": PERSON_ROLES,
-    "audit": AUDIT_ACTIONS, "sector": SECTOR_LABELS,
+    "audit": AUDIT_ACTIONS, "sector": SECTOR_LABELS, "rule": RULES, "source_kind": SOURCE_KINDS,
+    "channel_kind": CHANNEL_KINDS,
 }
 
 

@@ -47,7 +47,7 @@ def case_page(request: Request, case_id: int = CASE_ID, user: User = Depends(pag
     view = case_view(session, runtime.clock.now(), case)
     can = {action: allowed(user, action) for action in (
         "acknowledge", "respond", "reassign", "upgrade", "downgrade", "dismiss", "refer_rumor", "close",
-        "confirm_review", "dismiss_review")}
+        "confirm_review", "dismiss_review", "merge")}
     return request.app.state.renderer.page(request, "case.html", {
         "user": user, "view": view, "case": case, "can": can, "modes": RESPONSE_MODES,
         "sectors": SECTOR_LABELS, "localities": sorted(runtime.directory.localities),

@@ -28,15 +28,16 @@ ACTIONS = {
     "upgrade": "officer",
     "downgrade": "supervisor",
     "dismiss": "supervisor",
-    "confirm_review": "officer",     # 待研判 (issue 14): the on-duty officer decides
+    "confirm_review": "officer",     # 待研判: the on-duty officer decides
     "dismiss_review": "officer",
+    "merge": "supervisor",          # merge or split cases (one story, one case)
     "refer_rumor": "officer",
     "close": "officer",
     "open_case": "officer",
     "push_items": "officer",
     "manage_users": "admin",
 }
-_NOT_FOR_LIAISONS = {"open_case", "push_items", "manage_users"}
+_NOT_FOR_LIAISONS = {"open_case", "push_items", "manage_users", "merge"}
 
 
 def is_liaison(user: User) -> bool:

@@ -19,8 +19,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from responders import vocabulary
+
 from .labels import RESPONSE_MODES, label
 from .security import csrf_token
+from .timeline import audit_sentence
 
 __all__ = ["Renderer", "safe_url", "format_duration_zh"]
 
@@ -85,14 +88,22 @@ class Renderer:
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(local=self.local, duration=format_duration_zh, safe_url=safe_url, label=label,
                                 plain=plain, modes_zh=with_mode_labels,
-                                iso=lambda d: d.isoformat() if d else "")
-        self.env.globals.update(label=label)
+                                iso=lambda d: d.isoformat() if d else "", local_iso=self.local_iso,
+                                sentence=lambda entry: audit_sentence(entry, self.local))
+        self.env.globals.update(label=label, especially_major_note=vocabulary.ESPECIALLY_MAJOR_NOTE)
 
     def local(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         """Return `value` in the deployment's time zone (stored UTC, converted only here)."""
         if value is None:
             return ""
         return value.astimezone(self.zone).strftime(fmt)
+
+    def local_iso(self, value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """Return an ISO 8601 text (as audit details store times) in the deployment's time zone."""
+        try:
+            return self.local(datetime.fromisoformat(str(value).replace("Z", "+00:00")), fmt) if value else ""
+        except ValueError:
+            return str(value)
 
     def page(self, request: Request, template: str, context: dict[str, Any], *, status_code: int = 200) -> HTMLResponse:
         """Return the rendered page as an HTML response."""

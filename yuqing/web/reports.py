@@ -43,7 +43,15 @@ def _allowed(user: User) -> None:
         raise HTTPException(403, "通报含各单位情况，联络员账号无权查看")
 
 
-def _report(request: Request, session: Session, period: str, locality: str | None) -> Report:
+DRILLS = Query("", pattern="^[01]?$", description="1: count drill cases too (marked 演练); default: only in a drill deployment")
+
+
+def include_drills(request: Request, drills: str) -> bool:
+    """Return whether a report counts drill cases: asked for, else only in a drill deployment (issue 15.9)."""
+    return drills == "1" if drills else bool(runtime_of(request).config.drill)
+
+
+def _report(request: Request, session: Session, period: str, locality: str | None, drills: str = "") -> Report:
     runtime = runtime_of(request)
     now = runtime.clock.now()
     try:
@@ -52,19 +60,20 @@ def _report(request: Request, session: Session, period: str, locality: str | Non
         raise HTTPException(422, f"统计期间无效：{e}") from None
     reports = runtime.config.reports
     return build_report(session, p, now=now, locality_subtree=(locality or "").strip() or reports.locality,
-                        rule=reports.interview)
+                        rule=reports.interview, drills=include_drills(request, drills))
 
 
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
 def report_page(request: Request, period: str = Query("week", max_length=20),
-                locality: str | None = Query(None, max_length=200),
+                locality: str | None = Query(None, max_length=200), drills: str = DRILLS,
                 user: User = Depends(page_user), session: Session = Depends(db)):
     _allowed(user)
-    report = _report(request, session, period, locality)
+    report = _report(request, session, period, locality, drills)
     return request.app.state.renderer.page(request, "reports.html", {
         "user": user, "report": report, "body": render_html_body(report), "period": period,
         "locality": locality or "", "periods": _PERIODS, "formats": tuple(RENDERERS),
         "verdicts": live_figures(session, report.period.start, report.period.end),
+        "drills": "1" if include_drills(request, drills) else "0",
     })
 
 
@@ -76,10 +85,10 @@ def report_stylesheet(user: User = Depends(page_user)):
 @router.get("/reports/download", include_in_schema=False)
 def report_download(request: Request, period: str = Query("week", max_length=20),
                     format: str = Query("html", pattern="^(html|md|csv|json)$"),
-                    locality: str | None = Query(None, max_length=200),
+                    locality: str | None = Query(None, max_length=200), drills: str = DRILLS,
                     user: User = Depends(page_user), session: Session = Depends(db)):
     _allowed(user)
-    report = _report(request, session, period, locality)
+    report = _report(request, session, period, locality, drills)
     text = RENDERERS[format](report)
     body = ("\ufeff" + text) if format == "csv" else text      # Excel reads UTF-8 only with a BOM
     name = f"tongbao-{report.period.key}.{_SUFFIX[format]}"
@@ -93,6 +102,6 @@ def report_download(request: Request, period: str = Query("week", max_length=20)
 def report_api(request: Request, period: str = Query("week", max_length=20,
                                                      description="day, week, month, year, 2026-11-20, 2026-W47, 2026-11, 2026"),
                locality: str | None = Query(None, max_length=200, description="a locality subtree, e.g. 山西省晋中市"),
-               user: User = Depends(api_user), session: Session = Depends(db)):
+               drills: str = DRILLS, user: User = Depends(api_user), session: Session = Depends(db)):
     _allowed(user)
-    return JSONResponse(report_data(_report(request, session, period, locality)))
+    return JSONResponse(report_data(_report(request, session, period, locality, drills)))

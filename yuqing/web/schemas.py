@@ -16,7 +16,7 @@ __all__ = ["ResponseMode", "ClockKind", "ClockOut", "ResponseOut", "CaseSummary"
            "ItemRecord", "ItemMetrics", "PushResult", "AuditOut"]
 
 ResponseMode = StrEnum("ResponseMode", {code: code for code in RESPONSE_MODES})
-ResponseMode.__doc__ = "Response mode (RULES.md 7.1): " + "; ".join(f"`{c}` {label}" for c, label in RESPONSE_MODES.items())
+ResponseMode.__doc__ = "Response mode (docs/rules.md 六): " + "; ".join(f"`{c}` {label}" for c, label in RESPONSE_MODES.items())
 
 
 class ClockKind(StrEnum):
