@@ -64,7 +64,7 @@ from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, select, update
+from sqlalchemy import Text, bindparam, cast, or_, select, update
 from sqlmodel import Session
 
 from .assessment import Assessment
@@ -169,11 +169,18 @@ def _bigrams(cleaned: str) -> frozenset[str]:
     return frozenset(part[i:i + 2] for part in cleaned.split() for i in range(len(part) - 1))
 
 
+def _criteria_of(assessment: Assessment) -> tuple[str, ...]:
+    """Return a priority's criteria, or the likely criteria of a 待研判 item (the judge's model names them)."""
+    if assessment.criteria or not assessment.review:
+        return tuple(assessment.criteria)
+    return tuple((assessment.extra.get("model") or {}).get("likely") or ())
+
+
 def incident_kinds(assessment: Assessment) -> tuple[str, ...]:
     """Return the kinds of incident an assessment names (sorted), from its lexicon hits."""
     hits = assessment.extra.get("hits") or {}
     kinds = set()
-    for criterion in assessment.criteria:
+    for criterion in _criteria_of(assessment):
         group = SUBJECT_GROUPS.get(criterion)
         for term, weight in (hits.get(f"{criterion}.{group}") or {}).items():
             if weight >= SALIENT_WEIGHT and term not in CONSEQUENCES:
@@ -226,7 +233,7 @@ def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> Inc
             headlines.append(cleaned)
     counties, cities, bare = _places(assessment.localities, gazetteer)
     return IncidentFeatures(
-        criteria=tuple(assessment.criteria), kinds=incident_kinds(assessment), counties=counties, cities=cities,
+        criteria=_criteria_of(assessment), kinds=incident_kinds(assessment), counties=counties, cities=cities,
         bare_cities=bare, headlines=_capped(headlines, MAX_HEADLINES), names=_capped(names, MAX_NAMES))
 
 
@@ -386,7 +393,8 @@ def choose_target(new: Candidate, others: Iterable[Candidate], *, now: datetime,
 
 # The statements of every batch, built once (building and keying one costs ~70 us).
 _CANDIDATES = select(EVENT.c.id, EVENT.c.first_seen_at, EVENT.c.last_seen_at, cast(EVENT.c.incident, Text)).where(
-    EVENT.c.priority == True, EVENT.c.merged_into_id.is_(None), EVENT.c.last_seen_at >= bindparam("since"))  # noqa: E712
+    or_(EVENT.c.priority == True, EVENT.c.id.in_(bindparam("review", expanding=True))),  # noqa: E712
+    EVENT.c.merged_into_id.is_(None), EVENT.c.last_seen_at >= bindparam("since"))
 _MOVE_ITEMS = update(ITEM).where(ITEM.c.event_id == bindparam("source")).values(event_id=bindparam("target"))
 _MARK_MERGED = update(EVENT).where(EVENT.c.id == bindparam("source")).values(
     merged_into_id=bindparam("target"), needs_judgement=False, incident=bindparam("incident"))
@@ -395,8 +403,8 @@ _UPDATE_TARGETS = update(EVENT).where(EVENT.c.id == bindparam("target")).values(
     matched_schemes=bindparam("schemes"), incident=bindparam("incident"))
 
 
-def _candidates(session: Session, now: datetime, window: timedelta) -> list[Candidate]:
-    rows = session.connection().execute(_CANDIDATES, {"since": now - window})
+def _candidates(session: Session, now: datetime, window: timedelta, review: Sequence[int] = ()) -> list[Candidate]:
+    rows = session.connection().execute(_CANDIDATES, {"since": now - window, "review": sorted(review)})
     return [Candidate(event_id, first_seen, last_seen, features) for event_id, first_seen, last_seen, text in rows
             if (features := _stored_features(text)) is not None]
 
@@ -440,19 +448,24 @@ class _PlaceIndex:
 
 
 def merge_incidents(session: Session, now: datetime, judged: Sequence[tuple[Event, Assessment]], *,
-                    window: timedelta, with_cases: set[int]) -> list[tuple[Event, Assessment]]:
-    """Merge judged priority events into older events of the same incident; return the pairs not merged.
+                    window: timedelta, with_cases: set[int],
+                    review_events: Iterable[int] = ()) -> list[tuple[Event, Assessment]]:
+    """Merge judged priority and 待研判 events into older events of the same incident; return the pairs not merged.
 
     `judged` is the judgement stage's (event, assessment) list; `with_cases` the
-    ids among them that already have a case (the caller asks responders:
-    monitor does not import it). Reads the candidates in one query when some
-    judged event could be merged; does not commit. Returns `judged` unchanged
-    when nothing was merged.
+    ids among them that already have a case, and `review_events` the events whose
+    case is 待研判 (the caller asks responders: monitor does not import it): they are
+    candidates beside the priority events, so that a later, clearer report joins the
+    待研判 case of the first vague one (one story, one case). Reads the candidates in
+    one query when some judged event could be merged; does not commit. Returns
+    `judged` unchanged when nothing was merged.
     """
-    sources = [e for e, a in judged if a.priority and e.id not in with_cases and e.incident]
+    sources = [e for e, a in judged if (a.priority or a.review) and e.id not in with_cases and e.incident]
     if not sources:
         return list(judged)
-    candidates = _candidates(session, now, window)
+    # The judged 待研判 events are candidates too (as sources they must be found among them).
+    review = set(review_events) | {e.id for e, a in judged if a.review}
+    candidates = _candidates(session, now, window, tuple(review))
     by_id = {c.event_id: c for c in candidates}
     places = _PlaceIndex(candidates)
     intents: list[MergeIntent] = []

@@ -24,7 +24,7 @@ published), not from the split. The original keeps its clocks.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -43,9 +43,11 @@ from .models import AuditEntry, Case, Clock, ClockStep
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["merge_cases", "split_case", "MERGED"]
+__all__ = ["merge_cases", "split_case", "absorb_reviews", "MERGED"]
 
 MERGED = "merged"
+REVIEW = "review"        # responders.review.REVIEW_STATUS (not imported: review imports this module's neighbours)
+SYSTEM = "system"
 _LIVE = ("running", "overdue")
 _RANK = {"general": 0, "major_emergency": 1}
 
@@ -94,7 +96,8 @@ def merge_cases(session: Session, now: datetime, *, into_id, case_ids, reason: s
     if not others:
         raise InvalidAction("请指定要并入本案的其他案件编号")
     for case in [target, *others]:
-        if case.status != "open":
+        # A 待研判 case may join another (the clearer report of the same story); the target must be open.
+        if case.status != "open" and not (case is not target and case.status == REVIEW):
             raise InvalidAction(f"案件 #{case.id} 已不在处理中，不能合并")
         if case.drill != target.drill:
             raise InvalidAction("演练案件与真实案件不能合并")
@@ -149,7 +152,8 @@ def merge_cases(session: Session, now: datetime, *, into_id, case_ids, reason: s
             replanned = [c.kind for c in planned]
     local = start.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     trace = list((target.responsible or {}).get("trace") or [])
-    trace.append(f"值班负责人{actor}将案件{'、'.join(f'#{c.id}' for c in others)}并入本案（同一舆情），"
+    who = "系统" if actor == SYSTEM else f"值班负责人{actor}"
+    trace.append(f"{who}将案件{'、'.join(f'#{c.id}' for c in others)}并入本案（同一舆情），"
                  f"计时自最早起点 {local}（北京时间）起算；理由：{reason}")
     target.responsible = {**(target.responsible or {}), "trace": trace}
     session.add(target)
@@ -205,3 +209,49 @@ def split_case(session: Session, now: datetime, *, case_id, item_ids, reason: st
     session.commit()
     logger.info("case %s split by %s: items %s -> case %s", case_id, actor, [i.id for i in chosen], new_id)
     return session.get(Case, new_id)
+
+
+def absorb_reviews(session: Session, now: datetime, case_ids, *, config: ClocksConfig,
+                   window: timedelta) -> list[Case]:
+    """Merge the 待研判 cases of the same story into each newly opened priority case; return the targets merged into.
+
+    A vague first report (a post asking whether something happened) often waits in the 待研判 queue when a
+    clear report of the same incident arrives and opens a priority case: one story must stay one case. Same
+    story: the two events' incident features (monitor.incidents) share a place (`same_place`) and a criterion,
+    or the 待研判 lead names no kind of incident at all (a vague "是不是出事了" post: its category is what the
+    clearer report settles); two events that both name kinds must share one; the 待研判 case is of the same
+    drill flag, opened within `window` (the dedupe window). The
+    priority case keeps the earliest clock start of both (`merge_cases`), so the time since the first report
+    counts. Actor "system"; audited like any merge.
+    """
+    from monitor.incidents import IncidentFeatures, same_place
+
+    targets = []
+    reviews = session.exec(select(Case).where(Case.status == REVIEW, Case.event_id.is_not(None),
+                                              Case.opened_at >= now - window)).all()
+    if not reviews or not case_ids:
+        return []
+    review_features = []
+    for case in reviews:
+        event = session.get(Event, case.event_id)
+        f = IncidentFeatures.from_json(event.incident) if event is not None and event.incident else None
+        if f is not None:
+            review_features.append((case, f))
+    for case_id in case_ids:
+        case = session.get(Case, case_id)
+        if case is None or case.status != "open" or case.event_id is None:
+            continue
+        event = session.get(Event, case.event_id)
+        f = IncidentFeatures.from_json(event.incident) if event is not None and event.incident else None
+        if f is None:
+            continue
+        same = [r.id for r, g in review_features
+                if r.drill == case.drill and r.id != case.id and same_place(f, g)
+                and (set(f.criteria) & set(g.criteria) or not g.kinds)
+                and (not f.kinds or not g.kinds or set(f.kinds) & set(g.kinds))]
+        if same:
+            merge_cases(session, now, into_id=case.id, case_ids=same, actor=SYSTEM, config=config,
+                        reason="同一事件的后续报道已认定为重点舆情，先前的待研判线索并入本案")
+            review_features = [(r, g) for r, g in review_features if r.id not in same]
+            targets.append(session.get(Case, case.id))
+    return targets

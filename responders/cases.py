@@ -47,7 +47,7 @@ from .models import AuditEntry, Case, Clock, ClockStep
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["open_case", "open_cases_for_judged", "plan_case_clocks", "plan_ladder", "case_for_event", "events_with_cases",
+__all__ = ["open_case", "open_cases_for_judged", "review_event_ids", "plan_case_clocks", "plan_ladder", "case_for_event", "events_with_cases",
            "opens_case", "is_review"]
 
 CASE, CLOCK, STEP, AUDIT = Case.__table__, Clock.__table__, ClockStep.__table__, AuditEntry.__table__
@@ -63,6 +63,7 @@ _INSERT = {
     (CLOCK, ("case_id", "kind")): insert(CLOCK).returning(CLOCK.c.id, CLOCK.c.case_id, CLOCK.c.kind),
 }
 _INSERT_STEPS, _INSERT_AUDIT = insert(STEP), insert(AUDIT)
+_REVIEW_EVENTS = select(CASE.c.event_id).where(CASE.c.status == "review", CASE.c.event_id.is_not(None))
 
 
 def is_review(assessment: Assessment) -> bool:
@@ -89,6 +90,11 @@ def events_with_cases(session: Session, event_ids) -> set[int]:
     for start in range(0, len(ids), 500):
         found.update(conn.scalars(_WITH_CASES, {"ids": ids[start:start + 500]}))
     return found
+
+
+def review_event_ids(session: Session) -> set[int]:
+    """Return the events whose case is 待研判 (candidates of incident merging beside the priority events)."""
+    return set(session.connection().scalars(_REVIEW_EVENTS))
 
 
 def open_cases_for_judged(session: Session, now: datetime, judged, *, directory: Directory, config: ClocksConfig,

@@ -70,7 +70,8 @@ def _cancel_review_steps(session: Session, case: Case, reason: str, *, every_ste
 
 
 def confirm_review(session: Session, now: datetime, *, case_id, actor: str, config: ClocksConfig,
-                   severity: str | None = None, especially_major: bool | None = None, reason: str = "") -> Case:
+                   severity: str | None = None, especially_major: bool | None = None, reason: str = "",
+                   criteria: tuple[str, ...] | None = None) -> Case:
     """Confirm a 待研判 case as a priority opinion (optionally with another severity); see the module docstring."""
     case = _case(session, case_id)
     _in_review(case)
@@ -105,6 +106,8 @@ def confirm_review(session: Session, now: datetime, *, case_id, actor: str, conf
             for c in planned))
     if especially_major is not None:
         case.especially_major = especially_major
+    if criteria:                 # the categories the judge found once it was sure (promote_reviews_for_judged)
+        case.criteria = list(criteria)
     case.status = "open"
     case.responsible = {**(case.responsible or {}), "trace": trace}
     session.add(case)
@@ -156,5 +159,5 @@ def promote_reviews_for_judged(session: Session, now: datetime, judged: dict, *,
         a = sure[event_id]
         promoted.append(confirm_review(session, now, case_id=case_id, actor=SYSTEM_ACTOR, config=config,
                                        severity=a.severity, especially_major=a.especially_major or None,
-                                       reason="重新研判为重点舆情"))
+                                       reason="重新研判为重点舆情", criteria=tuple(a.criteria)))
     return promoted

@@ -13,7 +13,8 @@ import logging
 
 from monitor.incidents import merge_incidents
 from monitor.judgement import judge_pending_events
-from responders.cases import events_with_cases, open_cases_for_judged
+from responders.cases import events_with_cases, open_cases_for_judged, review_event_ids
+from responders.casemerge import absorb_reviews
 from responders.regrade import upgrade_cases_for_judged
 from responders.review import promote_reviews_for_judged
 
@@ -41,9 +42,10 @@ def after_ingest(session, now, runtime) -> dict:
         judged = judge_pending_events(session, now, runtime.judge, limit=BATCH)
         if not judged:
             break
-        # 待研判 events too (issue 14): a review event judged again must not open a second case.
+        # 待研判 events too: a review event judged again must not open a second case.
         with_cases = events_with_cases(session, [e.id for e, a in judged if a.priority or a.review])
-        remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases)
+        remaining = merge_incidents(session, now, judged, window=window, with_cases=with_cases,
+                                    review_events=review_event_ids(session))
         cases = open_cases_for_judged(session, now, remaining, directory=runtime.directory, config=runtime.config.clocks,
                                       drill=runtime.config.drill, with_cases=with_cases)
         regrade = {e.id: a for e, a in remaining if e.id in with_cases}
@@ -53,6 +55,9 @@ def after_ingest(session, now, runtime) -> dict:
         upgraded = upgrade_cases_for_judged(session, now, regrade, config=runtime.config.clocks)
         # A 待研判 case whose event is now judged a priority is confirmed (the judge is sure now).
         upgraded += promote_reviews_for_judged(session, now, regrade, config=runtime.config.clocks)
+        # A clear report opening a priority case takes in the 待研判 case of the same story (one story, one case).
+        absorb_reviews(session, now, [case_id for case_id, *_rest in opened], config=runtime.config.clocks,
+                       window=window)
         judged_total += len(judged)
         merged_total += len(judged) - len(remaining)
         cases_total += len(cases)

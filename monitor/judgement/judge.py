@@ -262,7 +262,8 @@ class Judge:
             extra={"scores": {k: v.score for k, v in scored.items()}, "figures": figures.evidence,
                    "localities_inside": list(places.inside),
                    # The lexicon terms of the criteria that fired, by "criterion.group" (monitor.incidents).
-                   "hits": {f"{c}.{g}": dict(found) for (c, g), found in hits.crit.items() if c in criteria and found},
+                   # (and of a 待研判 item's likely criteria: its incident is compared with others too).
+                   "hits": {f"{c}.{g}": dict(found) for (c, g), found in hits.crit.items() if c in decision.likely and found},
                    "place_surfaces": [surface for surface, _path in places.mentions],
                    "model_input": (lead, dense, authority is not None),
                    "model": None if verdict is None else {
@@ -297,14 +298,16 @@ class Judge:
         ]
         return out
 
-    def _model_criteria(self, verdict: ModelVerdict, rule_criteria: tuple[str, ...], hits: Hits) -> tuple[str, ...]:
-        """Return the criteria the rules fired plus those the model finds likely, minus what the rules exclude.
+    def _model_criteria(self, verdict: ModelVerdict, rule_criteria: tuple[str, ...], hits: Hits, *,
+                        at: float = 0.5) -> tuple[str, ...]:
+        """Return the criteria the rules fired plus those the model finds likely (P >= `at`), minus exclusions.
 
         A criterion whose hard exclusion fired (演练, 预案, 系谣言 for an emergency) is never added by the
-        model: the rules state those outright (drills and plans are not events).
+        model: the rules state those outright (drills and plans are not events). With none, the model's most
+        likely allowed criterion.
         """
         likely = [c for c in CRITERIA if c in rule_criteria
-                  or (verdict.criteria[c] >= 0.5 and not hits.hard.get(c))]
+                  or (verdict.criteria[c] >= at and not hits.hard.get(c))]
         if not likely:
             allowed = [c for c in CRITERIA if not hits.hard.get(c)]
             if allowed:
@@ -343,15 +346,26 @@ class Judge:
         because = f"（依据短语：{phrases}）" if phrases else ""
         if authority:
             return _Decision("priority", likely, likely, 1.0, (f"{authority}；模型概率{p:.2f}",))
-        if p >= high:
+        sure_of_kind = bool(rule_criteria) or any(
+            verdict.criteria[c] >= 0.5 for c in likely if not hits.hard.get(c))
+        if p >= high and sure_of_kind:
             return _Decision("priority", likely, likely, round(p, 4),
                              (f"模型研判：属需重点回应的政务舆情，概率{p:.2f}{because}",))
+        if p >= high:
+            # A priority needs its category (国办发〔2016〕61号 二): it decides the handling and the clocks. The
+            # model is sure enough that it is one but not of which: an officer decides.
+            wide = self._model_criteria(verdict, rule_criteria, hits, at=0.3)
+            return _Decision("review", (), wide, round(p, 4),
+                             (f"待研判：模型概率{p:.2f}，可能属需重点回应的政务舆情，但类别不明（"
+                              + "、".join(self.lexicon.criteria[c].label for c in wide if c in self.lexicon.criteria)
+                              + f"），请值班员确认{because}",))
         if rule_criteria and p < low:
             # The rules found a criterion the model finds unlikely: 待研判, never dropped (a missed priority
             # opinion is a clock that never starts).
-            return _Decision("review", (), likely, round(1 - p, 4),
+            return _Decision("review", (), self._model_criteria(verdict, rule_criteria, hits, at=0.3), round(1 - p, 4),
                              (f"待研判：规则命中，但模型概率仅{p:.2f}（低于{low:.2f}），请值班员确认是否属需重点回应的政务舆情",))
         if p >= low:
+            likely = self._model_criteria(verdict, rule_criteria, hits, at=0.3)
             return _Decision("review", (), likely, round(p, 4),
                              (f"待研判：模型概率{p:.2f}，介于{low:.2f}与{high:.2f}之间，"
                               f"请值班员确认是否属需重点回应的政务舆情{because}",))

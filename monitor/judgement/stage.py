@@ -201,7 +201,7 @@ def judge_pending_events(session: Session, now: datetime, judge: Judge, *,
             "localities_inside": list(assessment.extra.get("localities_inside", [])),
         }
         incident = event.incident
-        if assessment.priority:
+        if assessment.priority or assessment.review:      # a 待研判 event can be one report of an incident too
             features = incident_features(assessment, event_items, judge.gazetteer)
             before = IncidentFeatures.from_json(incident)
             incident = (features.combined(before) if before else features).to_json()

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from sqlmodel import select
 
-from monitor.judgement import Judge, judge_pending_events
+from monitor.judgement import Judge, JudgementConfig, judge_pending_events
 from monitor.models import Event, Item, Judgement, Source
 
 NOW = datetime(2026, 11, 21, 2, tzinfo=timezone.utc)
@@ -46,7 +46,7 @@ def test_it_judges_pending_events_and_clears_the_flag(session):
 
 
 def test_event_signals_count_as_impact(session):
-    judge = Judge.from_config(None, "山西省")
+    judge = Judge.from_config(JudgementConfig(model="none"), "山西省")      # the rules' own impact scoring
     event = _event(session, "太原一小区暖气不热", ["太原市杏花岭区某小区暖气不热，居民反映。"], views=300000)
     (_, assessment), = judge_pending_events(session, NOW, judge, limit=10)
     assert assessment.criteria == ("public_interest",)
