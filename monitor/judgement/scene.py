@@ -79,8 +79,22 @@ _ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![
                           r"|来[晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑](?:人员|务工|打工|的)")
 _ROUTE_HEAD = re.compile(r"(?:驶往|开往|驶向|开向|发往|前往|嫁至|嫁到|远嫁)\Z|(?:离开|作别|告别)[^，,。；;、]{0,5}\Z")
 _NATIVE_HEAD = re.compile(r"(?:系|是|[，,（(])\Z")        # 系陵川县人; ，云南省福贡县亚谷村人。
-_NATIVE_TAIL = re.compile(rf"[{_CJK}]{{0,10}}?人(?=[，,。；;、\s）)]|\Z)")
-_FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|来到|前往|赶到|赶赴|返回|驶往|开往|驶向|开向|出发)")
+_NATIVE_TAIL = re.compile(rf"[{_CJK}]{{0,10}}?人(?=[，,。；;、\s）)]|\Z|[{_SURNAMES}]某)")
+_FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|至|来到|前往|赶到|赶赴|返回|驶往|开往|驶向|开向|出发)")
+# A route: the direction of a carriageway (太原方向), the ends of a coach's line (离石至太原的客车), where a train
+# leaves from (杭州开往福州).
+_VEHICLE = r"的?(?:长途)?(?:大?客车|班车|大巴|列车|动车|高铁|火车|航班|汽车|货车)"
+_ROUTE_TAIL = re.compile(rf"方向|(?:开往|驶往|发往|驶向|开向)|[至到][^，,。；;、\n]{{1,8}}?{_VEHICLE}")
+_ROUTE_END = re.compile(rf"[至到]\Z")
+_ROUTE_END_TAIL = re.compile(_VEHICLE)
+# A venue: where a meeting or a campaign's ceremony was held (山西省…活动启动仪式在太原市举行).
+_VENUE_HEAD = re.compile(r"在\Z")
+_VENUE_TAIL = re.compile(r"[^，,。；;！!？?\n]{0,12}?(?:举行|召开|举办|开幕|闭幕|启动)")
+# A place named only as the exception (贵州省除省会贵阳市外其余市州均出现暴雨).
+_EXCEPT_HEAD = re.compile(r"除了?[^，,。；;、\n]{0,4}\Z")
+_EXCEPT_TAIL = re.compile(r"[^，,。；;、\n]{0,3}?(?:以外|之外|外)")
+# A facility named after a place inside another division (黔西县新田煤矿, 夜郎镇兴隆煤矿, 赛罕区惠民小区).
+_FACILITY = re.compile(r"(?:煤矿|煤业|矿井|铁矿|水库|电站|电厂|小区|社区|花园|大厦|工业园)")
 _ENUMERATION = frozenset(("、", "和", "及", "与", "或", "以及"))
 # A short name followed by 镇/乡/村 (潞城镇) or by one more character and 镇/乡 (阳泉曲镇).
 _TOWNSHIP = re.compile(rf"(?:(?![城各全市县区一二三四五六七八九十某的等两多和与及])[{_CJK}])?[镇乡](?![村亲土长政])"
@@ -97,9 +111,11 @@ _CUE_KIND = {
     "从": "source", "据": "source", **{w: "org" for w in _ORG_WORDS}, "震感": "felt",
     **{w: "origin" for w in ("来自", "籍", "老家", "家乡", "出生", "系", "是", "驶往", "开往", "驶向", "开向", "发往", "前往",
                              "民工", "务工", "打工", "老乡", "离开", "作别", "告别", "嫁至", "嫁到", "远嫁",
-                             "人，", "人,", "人。")},                 # the last three: ，云南省福贡县亚谷村人。
+                             "人，", "人,", "人。", "人)", "人）")},   # the last five: ，云南省福贡县亚谷村人。
     **{"来" + a: "origin" for a in "晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑"},
-    **{w: "township" for w in ("镇", "乡", "村")}, **{w: "correction" for w in ("应为", "应是", "实为", "更正", "误写", "误作", "误为", "错写", "写成", "印成", "打成", "错成")},
+    **{w: "township" for w in ("镇", "乡", "村")}, **{w: "route" for w in ("方向", "至", "到")},
+    **{w: "venue" for w in ("举行", "召开", "举办", "开幕", "闭幕", "启动")}, "除": "except",
+    **{w: "facility" for w in ("煤矿", "煤业", "矿井", "铁矿", "水库", "电站", "电厂", "小区", "社区", "花园", "大厦", "工业园")}, **{w: "correction" for w in ("应为", "应是", "实为", "更正", "误写", "误作", "误为", "错写", "写成", "印成", "打成", "错成")},
 }
 _TITLE_WORDS = ("局长 县长 市长 省长 厂长 矿长 队长 站长 院长 科长 处长 部长 所长 校长 村长 镇长 乡长 区长 董事长 社长 行长 "
                 "书记 主任 主席 经理 民警 医生 老师 教授 负责人 干部 作者 实习生 专家 委员 代表 总监 总裁 董事 会计 律师 法官 "
@@ -112,7 +128,8 @@ _CUES = ahocorasick_rs.AhoCorasick(_CUE_WORDS)
 
 # When no place is a scene, the weak places of the lowest tier stand (origins last of all); a brand below
 # the province never does (汾西矿业 is not in 汾西县).
-_WEAK_TIER = {"org": 1, "source": 1, "brand": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4}
+_WEAK_TIER = {"org": 1, "source": 1, "brand": 1, "venue": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4,
+              "route": 4, "except": 5}
 _REASON = {
     "dateline": "“{s}”为电头（发稿地），不计为事发地",
     "byline": "“{s}”为记者发稿地，不计为事发地",
@@ -121,9 +138,13 @@ _REASON = {
     "brand": "“{s}”在单位名称“{name}”中，不计为事发地",
     "felt": "“{s}”为有震感的地区，不计为事发地",
     "origin": "“{s}”为当事人的籍贯、来处或去向，不计为事发地",
+    "route": "“{s}”为线路的起讫地或行车方向，不计为事发地",
+    "venue": "“{s}”为会议或活动的举办地，不计为事发地",
+    "except": "“{s}”为文中排除在外的地区，不计为事发地",
 }
 _LABEL = {"dateline": "电头", "byline": "记者发稿地", "source": "消息来源所在地", "org": "单位名称中的地名",
-          "brand": "单位名称中的地名", "felt": "有震感的地区", "origin": "当事人的籍贯、来处或去向"}
+          "brand": "单位名称中的地名", "felt": "有震感的地区", "origin": "当事人的籍贯、来处或去向",
+          "route": "线路的起讫地或行车方向", "venue": "会议或活动的举办地", "except": "排除在外的地区"}
 
 
 class SceneReader:
@@ -144,6 +165,8 @@ class SceneReader:
         kinds = {_CUE_KINDS[i] for i, _s, _e in _CUES.find_matches_as_indexes(text, overlapping=True)}
         if "source" in kinds:
             kinds.add("origin")       # 从四川广元到这里
+        if "origin" in kinds:
+            kinds.add("route")        # 杭州开往福州
         if not kinds:
             mirrorable = self._mirrorable
             if not any(p.surface in mirrorable for _s, _e, p in mentions):
@@ -190,6 +213,14 @@ class SceneReader:
                     drop.add(k)
                     notes.append(f"“{p.surface}”是乡镇村名“{word}”的一部分，不计为地名")
                     continue
+                if "facility" in kinds and p.short_only and (
+                        (pos and not self._contains(mentions[chain[pos - 1]][2], p))
+                        or (not pos and text[s - 1:s] in ("镇", "乡", "村"))):
+                    m = _FACILITY.match(text, e)
+                    if m:
+                        drop.add(k)
+                        notes.append(f"“{p.surface}”在“{text[s:m.end()]}”的名称中，不计为地名")
+                        continue
                 if pos and p.surface in self._mirrorable:
                     mirrored = self._mirror(mentions[chain[pos - 1]][2], p)
                     if mirrored is not None:
@@ -224,7 +255,8 @@ class SceneReader:
         tail = text[le:le + 24] if stop < 0 else text[le:min(le + 24, stop)]
         if fs - line_start <= 24 and "dateline" in kinds:
             m = _DATELINE.match(tail)
-            if m and (m.group("date") or _AGENCY.search(head)):
+            if m and (m.group("date") or _AGENCY.search(head)
+                      or (fs == line_start and tail[m.end():m.end() + 1] in (":", "："))):   # 北京消息:
                 return "dateline", ""
         if "byline" in kinds and _BYLINE_HEAD.search(head) and (head.endswith("发自") or _BYLINE_TAIL.match(tail)):
             return "byline", ""
@@ -238,6 +270,12 @@ class SceneReader:
                 return "person", head[-1] + last.surface
         if _SCENE_HEAD.search(head) or tail.startswith("境内"):
             return None, ""
+        if "except" in kinds and _EXCEPT_HEAD.search(head) and _EXCEPT_TAIL.match(tail):
+            return "except", ""
+        if "route" in kinds and (_ROUTE_TAIL.match(tail) or (_ROUTE_END.search(head) and _ROUTE_END_TAIL.match(tail))):
+            return "route", ""
+        if "venue" in kinds and _VENUE_HEAD.search(head) and _VENUE_TAIL.match(tail):
+            return "venue", ""
         if "source" in kinds and _SOURCE_HEAD.search(head) and _SOURCE_TAIL.match(tail):
             return "source", ""
         m = _ORG_TAIL.match(tail) if "org" in kinds else None
@@ -285,6 +323,15 @@ class SceneReader:
         accepted = [(start, surface, g.by_path[path]) for start, (surface, path) in zip(result.starts, result.mentions)]
         scene = [i for start, _s, i in accepted if start not in weak]
         if scene:
+            # A venue is left out (山西省…活动启动仪式在太原市举行, 年会在北京召开), except when another place
+            # is the host, named right before 在, and does not hold it (忻州市在太原举办推介会: both).
+            held = set(scene)
+            host_ends = {start + len(surface) for start, surface, _i in accepted if start not in weak}
+            hosted = {start for start, _s, i in accepted if start in weak and weak[start][0] == "venue"
+                      and start - 1 in host_ends and held.isdisjoint(places[i].ancestors)}
+            if hosted:
+                scene += [i for start, _s, i in accepted if start in hosted]
+                weak = {start: w for start, w in weak.items() if start not in hosted}
             final = _most_specific(places, scene)
             covered = {a for i in final for a in places[i].ancestors}
             scene_set = set(scene)
@@ -297,7 +344,7 @@ class SceneReader:
                         notes.append(reason)
         else:
             usable = [(start, surface, i) for start, surface, i in accepted
-                      if weak[start][0] != "brand" or places[i].level == "province"]
+                      if (weak[start][0] != "brand" or places[i].level == "province") and weak[start][0] != "except"]
             if not usable:
                 notes.extend(dict.fromkeys(weak[start][1] for start, _s, _i in accepted))
                 notes.append("文中未写明事发地")
