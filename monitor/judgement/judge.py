@@ -43,6 +43,8 @@ _NATIONAL = re.compile(r"国务院|国办|党中央|中共中央|全国人大|�
                        r"(?:教育|财政|人力资源社会保障|人社|公安|民政|自然资源|生态环境|住房城乡建设|住建|交通运输|水利|农业农村|商务|应急管理|工业和信息化|工信)部|全国统一|全国范围")
 # Every alternative begins with a literal character, so that `re` skips to the positions that can
 # start one (~5x on long texts); 规划和自然资源局 is spelt out rather than (?:规划和)? for that reason.
+# The whole province spoken of (S3): its places named after this are examples.
+_PROVINCE_WIDE = re.compile(r"(?:全省|我省|本省)各地")
 _DEPARTMENT = re.compile(
     r"(教育(?:局|厅)|卫(?:生)?健(?:康)?委(?:员会)?|卫生健康局|医(?:疗)?保(?:障)?局|市场监(?:督)?管(?:理)?局|生态环境(?:局|厅)|住(?:房和城乡)?建(?:设)?(?:局|厅)|"
     r"人(?:力资源和)?社(?:会保障)?(?:局|厅)|公安(?:局|厅)|应急管理(?:局|厅)|交通运输(?:局|厅)|规划和自然资源(?:局|厅)|自然资源(?:局|厅)|民政(?:局|厅)|农业农村(?:局|厅)|"
@@ -225,6 +227,8 @@ class Judge:
         sectors = self._sectors(hits)
         if not places.paths:
             places = self._provincial_fallback(text, places)
+        elif "各地" in text:
+            places = self._province_wide(text, places)
         inside = any(places.inside) if places.paths else None
         if places.paths:
             rationale.append("涉及地区：" + "、".join(
@@ -487,6 +491,27 @@ class Judge:
             return places
         from .gazetteer import PlaceResult
         return PlaceResult((g.jurisdiction,), (True,), places.notes + ("未写明地名，文中“省”级部门按辖区推定为" + g.jurisdiction,), ())
+
+    def _province_wide(self, text: str, places):
+        """Return the province when the text speaks of all its parts (我省各地…, then 交城县 as one example).
+
+        The guide's S3: the scene of an item about many places of a province is the province; the places a
+        text then names as examples do not narrow it.
+        """
+        if not _PROVINCE_WIDE.search(text):
+            return places
+        g = self.gazetteer
+        provinces = {g.places[g.by_path[p]].ancestors[0] if g.places[g.by_path[p]].ancestors else g.by_path[p]
+                     for p in places.paths}
+        if len(provinces) != 1:
+            return places
+        index = provinces.pop()
+        path = g.places[index].path
+        if places.paths == (path,):
+            return places
+        from .gazetteer import PlaceResult
+        return PlaceResult((path,), (g.inside(index),), places.notes + (
+            f"文中说“{_PROVINCE_WIDE.search(text).group(0)}”，所举地方为例，按{path}计",), places.mentions, places.starts)
 
     def _sectors(self, hits: Hits) -> tuple[str, ...]:
         scores = {sector: sum(terms.values()) for sector, terms in hits.sectors.items()}

@@ -45,7 +45,7 @@ __all__ = ["SceneReader"]
 _CJK = "\u4e00-\u9fff"
 _NUM = r"(?:\d{1,2}|[〇零一二三四五六七八九十]{1,3})"
 _NOT_WIRE = "视厂力网话器池站费价线缆梯动能商"       # 电视台, 电厂, 电力: not a wire (电)
-_DATELINE = re.compile(rf"[省市县区]?\s*(?P<date>(?:{_NUM}月)?{_NUM}日)?\s*(?:专电|电(?![{_NOT_WIRE}])|讯|消息)")
+_DATELINE = re.compile(rf"[省市县区]?(?P<outlet>[{_CJK}]{{1,4}}?(?:报|网))?\s*(?P<date>(?:{_NUM}月)?{_NUM}日)?\s*(?:专电|电(?![{_NOT_WIRE}])|讯|消息)")
 _AGENCY = re.compile(r"(?:社|网|报|台|新闻|客户端|记者)\s*\Z")
 _BYLINE_HEAD = re.compile(rf"(?:发自|记者[^，,。；;（）()]{{0,10}}?)\s*\Z")
 _BYLINE_TAIL = re.compile(rf"\s*(?:报道|电(?![{_NOT_WIRE}]))")
@@ -84,7 +84,7 @@ _FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|至|来到|前往|赶到
 # A route: the direction of a carriageway (太原方向), the ends of a coach's line (离石至太原的客车), where a train
 # leaves from (杭州开往福州).
 _VEHICLE = r"的?(?:长途)?(?:大?客车|班车|大巴|列车|动车|高铁|火车|航班|汽车|货车)"
-_ROUTE_TAIL = re.compile(rf"方向|(?:开往|驶往|发往|驶向|开向)|[至到][^，,。；;、\n]{{1,8}}?{_VEHICLE}")
+_ROUTE_TAIL = re.compile(rf"方向|[往至到][^，,。；;、\n]{{1,6}}?方向|(?:开往|驶往|发往|驶向|开向)|[至到][^，,。；;、\n]{{1,8}}?{_VEHICLE}")
 _ROUTE_END = re.compile(rf"[至到]\Z")
 _ROUTE_END_TAIL = re.compile(_VEHICLE)
 # A venue: where a meeting or a campaign's ceremony was held (山西省…活动启动仪式在太原市举行).
@@ -102,7 +102,7 @@ _TOWNSHIP = re.compile(rf"(?:(?![城各全市县区一二三四五六七八九�
 _QUOTES = "”\"'’」』“‘「『 "
 _CORRECTS = re.compile(r"(?:应为|应是|实为|更正为|应更正为)")
 _MISWRITES = re.compile(r"(?:误将|错将)?(?:误写为|误写成|误作|误为|错写为|错写成|写成了?|印成了?|打成了?|错成)")
-_PROVINCIAL = re.compile(rf"全省|省(?:委|政府|人大|政协|[{_CJK}]{{1,8}}?厅)")
+_PROVINCIAL = re.compile(rf"全省|我省|本省|省(?:委|政府|人大|政协|[{_CJK}]{{1,8}}?厅)")
 # The words any role needs, found in one pass: a check runs only when its words are in the text.
 _ORG_WORDS = ("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行 医院 卫生院 医科大学 大学 学院 日报 晚报 晨报 都市报 报社 电视台 "
               "新闻网 融媒体中心").split()
@@ -258,6 +258,8 @@ class SceneReader:
             if m and (m.group("date") or _AGENCY.search(head)
                       or (fs == line_start and tail[m.end():m.end() + 1] in (":", "："))):   # 北京消息:
                 return "dateline", ""
+            if m and m.group("outlet"):         # 香港文汇报讯, 临汾新闻网讯: the outlet's name, as an organisation
+                return "org", text[fs:le + m.end()]
         if "byline" in kinds and _BYLINE_HEAD.search(head) and (head.endswith("发自") or _BYLINE_TAIL.match(tail)):
             return "byline", ""
         if last.short_only and len(last.surface) == 2:
@@ -355,7 +357,7 @@ class SceneReader:
             kept = {i for _s, _surface, i in chosen} | {a for i in final for a in places[i].ancestors}
             notes.extend(dict.fromkeys(weak[start][1] for start, _s, i in accepted if i not in kept))
             roles = {weak[start][0] for start, _s, _i in chosen}
-            if roles <= {"dateline", "byline"} and _PROVINCIAL.search(text):
+            if roles <= {"dateline", "byline", "venue"} and _PROVINCIAL.search(text):
                 final = list(dict.fromkeys(places[i].ancestors[0] if places[i].ancestors else i for i in final))
                 notes.append(f"文中除电头外未写明地名，只提到“全省”或省级机关，按{places[final[0]].path}计")
             else:
