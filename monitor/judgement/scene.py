@@ -71,8 +71,13 @@ _SOURCE_TAIL = re.compile(rf"[^，,。；;\n]{{0,14}}?(?:局|厅|委|政府|官�
 _ORG_TAIL = re.compile(rf"(?P<mid>[{_CJK}]{{0,8}}?)(?P<kind>集团|矿业|煤业|煤电|焦煤|钢铁|公司|银行|"
                        r"医院|卫生院|医科大学|大学|学院|日报|晚报|晨报|都市报|报社|电视台|新闻网|融媒体中心)")
 _COMPANY_KINDS = frozenset("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行".split())
+# A hospital is one local site: when its name refines the place the text names (北京 ... 北京昌平妇幼保健医院),
+# the guide's S2 places the event at the division its name gives.
+_LOCAL_KINDS = frozenset(("医院", "卫生院"))
 _ORG_MID_STOP = frozenset("一某的等地各全和与及、两几多个家")
 _FELT_STOP = re.compile(r"地震|发生|震中|震源|级")
+# Shaking felt (成都当地居民都感受到强烈震动, 昆明、丽江及大理均感受强烈震动), not the quake itself.
+_FELT = re.compile(r"震感|感受到?[^，,。；;]{0,4}?(?:震动|晃动|摇晃)|(?:震动|晃动)明显")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n：:]")
 _ORIGIN_HEAD = re.compile(r"(?:来自|原籍|祖籍|籍贯(?:为|是)?|老家(?:在|是)?|户籍(?:地)?(?:在|为|是)|出生于|家乡(?:在|是)?)\s*\Z")
 _ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![贯制改管政证])|老家|(?:等地?)?的?(?:农民工|民工|务工人员|务工者|打工者|老乡)"
@@ -80,6 +85,8 @@ _ORIGIN_TAIL = re.compile(rf"(?:[{_CJK}]{{0,8}}?[村镇乡县市区省])?籍(?![
 _ROUTE_HEAD = re.compile(r"(?:驶往|开往|驶向|开向|发往|前往|嫁至|嫁到|远嫁)\Z|(?:离开|作别|告别)[^，,。；;、]{0,5}\Z")
 _NATIVE_HEAD = re.compile(r"(?:系|是|[，,（(])\Z")        # 系陵川县人; ，云南省福贡县亚谷村人。
 _NATIVE_TAIL = re.compile(rf"[{_CJK}]{{0,10}}?人(?=[，,。；;、\s）)]|\Z|[{_SURNAMES}]某)")
+# 店坪村人李某为博取流量: a native of the place, then the person.
+_NATIVE_NAME = re.compile(rf"[{_CJK}]{{0,10}}?[村镇乡县市区]人[{_SURNAMES}]某")
 _FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|至|来到|前往|赶到|赶赴|返回|驶往|开往|驶向|开向|出发)")
 # A route: the direction of a carriageway (太原方向), the ends of a coach's line (离石至太原的客车), where a train
 # leaves from (杭州开往福州).
@@ -108,7 +115,7 @@ _ORG_WORDS = ("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行 医院 �
               "新闻网 融媒体中心").split()
 _CUE_KIND = {
     **{w: "dateline" for w in ("电", "讯", "消息")}, "记者": "byline", "发自": "byline",
-    "从": "source", "据": "source", **{w: "org" for w in _ORG_WORDS}, "震感": "felt",
+    "从": "source", "据": "source", **{w: "org" for w in _ORG_WORDS}, "震感": "felt", "震动": "felt", "晃动": "felt", "摇晃": "felt",
     **{w: "origin" for w in ("来自", "籍", "老家", "家乡", "出生", "系", "是", "驶往", "开往", "驶向", "开向", "发往", "前往",
                              "民工", "务工", "打工", "老乡", "离开", "作别", "告别", "嫁至", "嫁到", "远嫁",
                              "人，", "人,", "人。", "人)", "人）")},   # the last five: ，云南省福贡县亚谷村人。
@@ -128,13 +135,14 @@ _CUES = ahocorasick_rs.AhoCorasick(_CUE_WORDS)
 
 # When no place is a scene, the weak places of the lowest tier stand (origins last of all); a brand below
 # the province never does (汾西矿业 is not in 汾西县).
-_WEAK_TIER = {"org": 1, "source": 1, "brand": 1, "venue": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4,
+_WEAK_TIER = {"org": 1, "institution": 1, "source": 1, "brand": 1, "venue": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4,
               "route": 4, "except": 5}
 _REASON = {
     "dateline": "“{s}”为电头（发稿地），不计为事发地",
     "byline": "“{s}”为记者发稿地，不计为事发地",
     "source": "“{s}”为消息来源所在地，不计为事发地",
     "org": "“{s}”在单位名称“{name}”中，不计为事发地",
+    "institution": "“{s}”在单位名称“{name}”中，不计为事发地",
     "brand": "“{s}”在单位名称“{name}”中，不计为事发地",
     "felt": "“{s}”为有震感的地区，不计为事发地",
     "origin": "“{s}”为当事人的籍贯、来处或去向，不计为事发地",
@@ -142,7 +150,7 @@ _REASON = {
     "venue": "“{s}”为会议或活动的举办地，不计为事发地",
     "except": "“{s}”为文中排除在外的地区，不计为事发地",
 }
-_LABEL = {"dateline": "电头", "byline": "记者发稿地", "source": "消息来源所在地", "org": "单位名称中的地名",
+_LABEL = {"institution": "单位名称中的地名", "dateline": "电头", "byline": "记者发稿地", "source": "消息来源所在地", "org": "单位名称中的地名",
           "brand": "单位名称中的地名", "felt": "有震感的地区", "origin": "当事人的籍贯、来处或去向",
           "route": "线路的起讫地或行车方向", "venue": "会议或活动的举办地", "except": "排除在外的地区"}
 
@@ -283,17 +291,19 @@ class SceneReader:
         m = _ORG_TAIL.match(tail) if "org" in kinds else None
         if m and not _ORG_MID_STOP.intersection(m.group("mid")) and (
                 m.group("kind") not in _COMPANY_KINDS or last.short_only):
-            return ("brand" if m.group("kind") in _COMPANY_KINDS else "org"), text[fs:le + m.end()]
+            kind = m.group("kind")
+            role = "brand" if kind in _COMPANY_KINDS else "institution" if kind in _LOCAL_KINDS else "org"
+            return role, text[fs:le + m.end()]
         if "felt" in kinds:
             clause = tail
             end = _CLAUSE_END.search(clause)
             if end:
                 clause = clause[:end.start()]
-            i = clause.find("震感")
-            if i >= 0 and not _FELT_STOP.search(clause, 0, i):
+            m = _FELT.search(clause)
+            if m and not _FELT_STOP.search(clause, 0, m.start()):
                 return "felt", ""
         if "origin" in kinds and (_ORIGIN_HEAD.search(head) or _ORIGIN_TAIL.match(tail)
-                or (_NATIVE_HEAD.search(head) and _NATIVE_TAIL.match(tail))
+                or (_NATIVE_HEAD.search(head) and _NATIVE_TAIL.match(tail)) or _NATIVE_NAME.match(tail)
                 or (head.endswith(("从", "由")) and _FROM_TAIL.match(tail)) or _ROUTE_HEAD.search(head)):
             return "origin", ""
         return None, ""
@@ -331,6 +341,8 @@ class SceneReader:
             host_ends = {start + len(surface) for start, surface, _i in accepted if start not in weak}
             hosted = {start for start, _s, i in accepted if start in weak and weak[start][0] == "venue"
                       and start - 1 in host_ends and held.isdisjoint(places[i].ancestors)}
+            hosted |= {start for start, _s, i in accepted if start in weak and weak[start][0] == "institution"
+                       and not held.isdisjoint(places[i].ancestors)}
             if hosted:
                 scene += [i for start, _s, i in accepted if start in hosted]
                 weak = {start: w for start, w in weak.items() if start not in hosted}
