@@ -371,7 +371,10 @@ class SceneReader:
             roles = {weak[start][0] for start, _s, _i in chosen}
             if roles <= {"dateline", "byline", "venue"} and _PROVINCIAL.search(text):
                 final = list(dict.fromkeys(places[i].ancestors[0] if places[i].ancestors else i for i in final))
-                notes.append(f"文中除电头外未写明地名，只提到“全省”或省级机关，按{places[final[0]].path}计")
+                said = "、".join(dict.fromkeys(f"“{surface}”" for _s, surface, _i in chosen))
+                what = "电头或会议、活动的举办地" if "venue" in roles else "电头"
+                notes.append(f"{said}为{what}，不计为事发地；文中此外未写明地名，只提到“全省”“我省”或省级机关，"
+                             f"按{places[final[0]].path}计")
             else:
                 label = "、".join(dict.fromkeys(_LABEL[r] for r in sorted(roles)))
                 names = "、".join(dict.fromkeys(surface for _s, surface, _i in chosen))

@@ -1,7 +1,8 @@
 """Roles of a place that is not the scene, read on real reports of the corpus's train split
 (tests/data/real/train.jsonl; each case cites its record id and URL): the ends of a route and the direction of a
 carriageway (太原方向, 从纳雍县开往织金县), the venue of a province's campaign (山西省…活动在太原市举行), an agency's
-dateline written as "北京消息:".
+dateline written as "北京消息:" and an outlet's name before 讯 (香港文汇报讯), shaking felt in other cities
+(均感受强烈震动); a hospital's name that refines the place named (S2); 我省各地 naming the province (S3).
 """
 
 from __future__ import annotations
@@ -50,6 +51,34 @@ CASES = [
                  "北京消息:山西省陽泉市大陽泉煤礦星期一發生瓦斯爆炸,炸死12名礦工。這一消息是中國煤炭工業協會的新聞網站星期三披露的。",
                  ["山西省阳泉市"], ["北京"],
                  id="sxa-0123-dateline"),  # https://m.secretchina.com/news/b5/2002/07/18/amp21150.html
+    pytest.param("《央視》報導,大陸四川省甘孜州瀘定縣發生6.8級地震,震源深度16公里,目前傷亡不明。",
+                 "據了解,這次的地震搖晃劇烈,成都當地居民都感受到強烈震動,趕往戶外避難。",
+                 ["四川省甘孜藏族自治州泸定县"], ["成都"],
+                 id="gzb-0161-felt"),  # https://news.tvbs.com.tw/china/1897483?from=life_extend
+    pytest.param("雲南楚雄彝族自治州姚安縣,昨晚 7時許,發生黎克特制 6級強烈地震,震央距離縣城 16公里,",
+                 "省會昆明、麗江及大理均感受強烈震動,部份災區通訊中斷,地震至少造成 56人重傷, 280人輕傷,逾 5,000間房屋倒塌。",
+                 ["云南省楚雄彝族自治州姚安县"], ["昆明", "丽江", "大理"],
+                 id="gzb-0163-felt"),  # http://5.39.217.76/viewthread.php?authorid=593104&page=1&tid=720376
+    pytest.param("香港文匯報訊 內地首座5G煤礦在山西落成。",
+                 "由中國移動與華為公司開發的全鏈條井下專用通信設備,取得內地首家5G網絡設備隔爆認證,在山西陽煤集團新元煤礦井下534米建成5G專用網絡,幫助煤礦實現了礦井無人化、自動化、可視化運行,解決了煤炭行業的諸多痛點問題。",
+                 ["山西省"], ["香港"],
+                 id="sxa-0179-outlet"),  # http://paper.wenweipo.com/2020/06/19/BN2006190010.htm
+    pytest.param("貴州一客車側翻致27死20傷",
+                 "香港文匯報訊 據新華社報道,貴州省黔南布依族苗族自治州三都水族自治縣公安部門通報,18日凌晨,黔南州三(都)荔(波)高速(貴陽往荔波方向)發生一宗客車側翻事故。事發時,車上載有47人。截至18日12時,事故造成27人死亡,20人受傷正在救治。有關部門已緊急趕往現場處置。",
+                 ["贵州省黔南布依族苗族自治州三都水族自治县"], ["香港", "贵阳", "荔波"],
+                 id="twc-0189-outlet-route"),  # https://www.wenweipo.com/epaper/view/newsDetail/1571564098733346816.html
+    pytest.param("我省“防灾减灾宣传周”活动启动 在此期间开展丰富多彩的宣教活动",
+                 "本报晋中5月7日讯(记者 王佳丽)今年5月12日是第15个“全国防灾减灾日”,5月6日至12日为“防灾减灾宣传周”。5月6日,我省2023年“防灾减灾宣传周”活动启动仪式在晋中市举办。",
+                 ["山西省"], ["晋中市"],
+                 id="sxa-0131-venue-province"),  # http://news.sxrb.com//GB/314060/9996473.html
+    pytest.param("湖南一产妇死亡医院瞒报?官方回应 家属全程知情",
+                 "近日,有网友发帖称,在湖南湘西土家族苗族自治州永顺县中医院门口停有多辆警车。帖子指出,一名产妇在该医院抢救无效后去世,院方不仅隐瞒了死讯,还强行将遗体送至殡仪馆,此事引起了广泛关注。",
+                 ["湖南省湘西土家族苗族自治州永顺县"], [],
+                 id="gzb-0094-hospital"),  # https://zazhishe.org/post/16781.html
+    pytest.param("5月11日至17日是防灾减灾宣传周,我省各地各部门突出主题、广泛发动,组织开展了丰富多彩的防灾减灾宣传教育活动。",
+                 "图1:5月11日,交城县公安局交警大队组织民辅警,在县城广场通过多种方式开展了防灾减灾及交通安全宣传活动。",
+                 ["山西省"], [],
+                 id="sxa-0129-province-wide"),  # http://epaper.sxrb.com/shtml/sxfzb/20240514/976772.shtml
 ]
 
 
@@ -79,3 +108,11 @@ def test_a_venue_alone_still_stands_when_nothing_else_is_named(judge):
 GZB_0223 = ("本报消息 (王君 记者 高艳)安全生产,责任重大。",
             "今年6月是全国第十个“安全生产月”,为教育广大职工和群众重视安全生产,提高安全意识,12日,以“安全责任重在落实”为主题的"
             "“全国安全生产咨询日”活动在宝兴县十字街口举行。")
+
+
+def test_a_province_wide_item_names_the_province_and_says_why(judge):
+    # sxa-0129 (train), http://epaper.sxrb.com/shtml/sxfzb/20240514/976772.shtml: 交城县 is one example of 我省各地.
+    a = judge.assess(ItemInput(id="t", title="5月11日至17日是防灾减灾宣传周,我省各地各部门突出主题、广泛发动,组织开展了丰富多彩的防灾减灾宣传教育活动。",
+                               text="图1:5月11日,交城县公安局交警大队组织民辅警,在县城广场通过多种方式开展了防灾减灾及交通安全宣传活动。"), NOW)
+    assert a.localities == ("山西省",)
+    assert any("我省各地" in line for line in a.rationale)
