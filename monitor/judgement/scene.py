@@ -201,6 +201,7 @@ class SceneReader:
         roles = [self._chain_role(text, mentions[c[0]][0], mentions[c[-1]][1], mentions[c[-1]][2], kinds) if kinds
                  else (None, "") for c in chains]
         _enumerations(text, mentions, chains, roles)
+        facilities: set[str] = set()            # names already read as a facility's (新田 of 新田煤矿)
         townships: dict[str, str] = {}          # 阳泉曲 -> 阳泉曲镇: later mentions of the stem are the township too
         for chain, (role, name) in zip(chains, roles):
             if role == "person":
@@ -223,9 +224,10 @@ class SceneReader:
                     continue
                 if "facility" in kinds and p.short_only and (
                         (pos and not self._contains(mentions[chain[pos - 1]][2], p))
-                        or (not pos and text[s - 1:s] in ("镇", "乡", "村"))):
+                        or (not pos and (text[s - 1:s] in ("镇", "乡", "村") or p.surface in facilities))):
                     m = _FACILITY.match(text, e)
                     if m:
+                        facilities.add(p.surface)       # 新田煤矿 again later: the mine, not 新田县
                         drop.add(k)
                         notes.append(f"“{p.surface}”在“{text[s:m.end()]}”的名称中，不计为地名")
                         continue
