@@ -43,14 +43,14 @@ _NATIONAL = re.compile(r"国务院|国办|党中央|中共中央|全国人大|�
                        r"(?:教育|财政|人力资源社会保障|人社|公安|民政|自然资源|生态环境|住房城乡建设|住建|交通运输|水利|农业农村|商务|应急管理|工业和信息化|工信)部|全国统一|全国范围")
 # Every alternative begins with a literal character, so that `re` skips to the positions that can
 # start one (~5x on long texts); 规划和自然资源局 is spelt out rather than (?:规划和)? for that reason.
-# The whole province spoken of (S3): its places named after this are examples.
-_PROVINCE_WIDE = re.compile(r"(?:全省|我省|本省)各地")
 _DEPARTMENT = re.compile(
     r"(教育(?:局|厅)|卫(?:生)?健(?:康)?委(?:员会)?|卫生健康局|医(?:疗)?保(?:障)?局|市场监(?:督)?管(?:理)?局|生态环境(?:局|厅)|住(?:房和城乡)?建(?:设)?(?:局|厅)|"
     r"人(?:力资源和)?社(?:会保障)?(?:局|厅)|公安(?:局|厅)|应急管理(?:局|厅)|交通运输(?:局|厅)|规划和自然资源(?:局|厅)|自然资源(?:局|厅)|民政(?:局|厅)|农业农村(?:局|厅)|"
     r"水利(?:局|厅)|财政(?:局|厅)|税务局|地方金融(?:监督)?管理局|金融(?:工作)?办|发(?:展和)?改(?:革)?委|文(?:化和)?旅(?:游)?(?:局|厅)|城(?:市)?管(?:理)?局|城管局|"
     r"能源局|司法(?:局|厅)|退役军人事务(?:局|厅)|商务(?:局|厅)|工(?:业和)?信(?:息化)?(?:局|厅)|政府办(?:公室|公厅)?|人民政府办公(?:室|厅)|宣传部|网信办)"
 )
+# The whole province spoken of (S3): its places named after this are examples.
+_PROVINCE_WIDE = re.compile(r"(?:全省|我省|本省)各地")
 _DEPT_SECTOR = (
     ("教育", "education"), ("卫", "health"), ("医", "medical_insurance"), ("市场", "market"), ("生态", "environment"),
     ("住", "housing"), ("人", "hrss"), ("公安", "public_security"), ("应急", "emergency"), ("交通", "transport"),
@@ -487,7 +487,7 @@ class Judge:
         g = self.gazetteer
         if not g.jurisdiction or g.jurisdiction not in g.by_path or g.places[g.by_path[g.jurisdiction]].level != "province":
             return places
-        if not re.search(r"省(?:政府|委|人大|政协|领导|" + _DEPARTMENT.pattern[1:-1] + ")", text):
+        if not re.search(r"全省|我省|省(?:政府|委|人大|政协|领导|[\u4e00-\u9fff]{1,3}局|" + _DEPARTMENT.pattern[1:-1] + ")", text):
             return places
         from .gazetteer import PlaceResult
         return PlaceResult((g.jurisdiction,), (True,), places.notes + ("未写明地名，文中“省”级部门按辖区推定为" + g.jurisdiction,), ())
