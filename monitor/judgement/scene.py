@@ -58,7 +58,7 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
              "牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞柳甘祝尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛翁冉骆蓝游辛靳"
              "管柴鲍喻祁蒲滕屈饶牟艾尤穆卓缪简项芦麦褚娄窦戚岑党宫费卜冷晏席卫米柏宗瞿桂佟臧闵苟邬卞姬仇栾隋刁巫寇"
-             "桑郎甄丛仲虞敖巩佘池麻苑迟邝")
+             "桑郎甄丛仲虞敖巩佘池麻苑迟邝车")
 _TITLE_NAME = re.compile(r"(?:长|书记|主任|记者|通讯员|编辑|主席|经理|民警|医生|老师|教授|负责人|干部|作者|实习生|专家|村民|市民"
                          r"|网友|居民|委员|代表|总监|总裁|董事|会计|律师|法官|检察官|警官|所长|校长)" + f"[{_SURNAMES}]\\Z")
 _SCENE_HEAD = re.compile(r"(?:位于|地处|发生在|事发于|事发地|事发|坐落于|坐落在)\s*\Z")
@@ -100,6 +100,13 @@ _VENUE_TAIL = re.compile(r"[^，,。；;！!？?\n]{0,12}?(?:举行|召开|举�
 # A place named only as the exception (贵州省除省会贵阳市外其余市州均出现暴雨).
 _EXCEPT_HEAD = re.compile(r"除了?[^，,。；;、\n]{0,4}\Z")
 _EXCEPT_TAIL = re.compile(r"[^，,。；;、\n]{0,3}?(?:以外|之外|外)")
+# A neighbour named to describe the place (周边与河北省接壤, 是首都北京的西部屏障, 毗邻陕西).
+_NEIGHBOUR_HEAD = re.compile(r"(?:毗邻|邻近|紧邻|[东西南北]临|[东西南北]接|[东西南北]邻)\Z")
+# (X、Y交界 is the border of both: the scene.)
+_NEIGHBOUR_TAIL = re.compile(r"[^，,。；;\n]{0,4}?(?:接壤|交界|毗邻|相邻|为邻|相望)")
+_NEIGHBOUR_SIDE = re.compile(r"的?[东西南北]{1,2}(?:部|面)?(?:屏障|门户|大门)")
+# A national body's item with only the capital's dateline (新华社北京9月23日电 国务院安委会…召开全国…会议): no local scene.
+_NATIONAL_BODY = re.compile(r"国务院|党中央|中共中央|中央[^，,。；;\n]{0,6}(?:办|委|部|组)|全国(?:人大|政协)|国家[^，,。；;\n]{1,6}(?:局|委|部)|[^，,。；;\n]{1,8}部(?:门)?(?:召开|印发|发布|部署)")
 # A facility named after a place inside another division (黔西县新田煤矿, 夜郎镇兴隆煤矿, 赛罕区惠民小区).
 _FACILITY = re.compile(r"(?:煤矿|煤业|矿井|铁矿|水库|电站|电厂|小区|社区|花园|大厦|工业园)")
 _ENUMERATION = frozenset(("、", "和", "及", "与", "或", "以及"))
@@ -122,6 +129,8 @@ _CUE_KIND = {
     **{"来" + a: "origin" for a in "晋黔京沪津渝冀豫鲁苏浙皖闽赣湘鄂粤桂琼川滇藏陕甘青宁新蒙辽吉黑"},
     **{w: "township" for w in ("镇", "乡", "村")}, **{w: "route" for w in ("方向", "至", "到")},
     **{w: "venue" for w in ("举行", "召开", "举办", "开幕", "闭幕", "启动")}, "除": "except",
+    **{w: "neighbour" for w in ("接壤", "交界", "毗邻", "邻近", "紧邻", "相邻", "为邻", "相望", "屏障", "门户", "东临", "西临", "南临",
+                                 "北临", "东接", "西接", "南接", "北接", "东邻", "西邻", "南邻", "北邻")},
     **{w: "facility" for w in ("煤矿", "煤业", "矿井", "铁矿", "水库", "电站", "电厂", "小区", "社区", "花园", "大厦", "工业园")}, **{w: "correction" for w in ("应为", "应是", "实为", "更正", "误写", "误作", "误为", "错写", "写成", "印成", "打成", "错成")},
 }
 _TITLE_WORDS = ("局长 县长 市长 省长 厂长 矿长 队长 站长 院长 科长 处长 部长 所长 校长 村长 镇长 乡长 区长 董事长 社长 行长 "
@@ -136,7 +145,7 @@ _CUES = ahocorasick_rs.AhoCorasick(_CUE_WORDS)
 # When no place is a scene, the weak places of the lowest tier stand (origins last of all); a brand below
 # the province never does (汾西矿业 is not in 汾西县).
 _WEAK_TIER = {"org": 1, "institution": 1, "source": 1, "brand": 1, "venue": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4,
-              "route": 4, "except": 5}
+              "route": 4, "except": 5, "neighbour": 5}
 _REASON = {
     "dateline": "“{s}”为电头（发稿地），不计为事发地",
     "byline": "“{s}”为记者发稿地，不计为事发地",
@@ -149,10 +158,11 @@ _REASON = {
     "route": "“{s}”为线路的起讫地或行车方向，不计为事发地",
     "venue": "“{s}”为会议或活动的举办地，不计为事发地",
     "except": "“{s}”为文中排除在外的地区，不计为事发地",
+    "neighbour": "“{s}”为相邻地区，不计为事发地",
 }
 _LABEL = {"institution": "单位名称中的地名", "dateline": "电头", "byline": "记者发稿地", "source": "消息来源所在地", "org": "单位名称中的地名",
           "brand": "单位名称中的地名", "felt": "有震感的地区", "origin": "当事人的籍贯、来处或去向",
-          "route": "线路的起讫地或行车方向", "venue": "会议或活动的举办地", "except": "排除在外的地区"}
+          "route": "线路的起讫地或行车方向", "venue": "会议或活动的举办地", "except": "排除在外的地区", "neighbour": "相邻地区"}
 
 
 class SceneReader:
@@ -282,6 +292,9 @@ class SceneReader:
                 return "person", head[-1] + last.surface
         if _SCENE_HEAD.search(head) or tail.startswith("境内"):
             return None, ""
+        if "neighbour" in kinds and (_NEIGHBOUR_HEAD.search(head) or (
+                head.endswith(("与", "同", "跟")) and _NEIGHBOUR_TAIL.match(tail)) or _NEIGHBOUR_SIDE.match(tail)):
+            return "neighbour", ""
         if "except" in kinds and _EXCEPT_HEAD.search(head) and _EXCEPT_TAIL.match(tail):
             return "except", ""
         if "route" in kinds and (_ROUTE_TAIL.match(tail) or (_ROUTE_END.search(head) and _ROUTE_END_TAIL.match(tail))):
@@ -360,7 +373,7 @@ class SceneReader:
                         notes.append(reason)
         else:
             usable = [(start, surface, i) for start, surface, i in accepted
-                      if (weak[start][0] != "brand" or places[i].level == "province") and weak[start][0] != "except"]
+                      if (weak[start][0] != "brand" or places[i].level == "province") and weak[start][0] not in ("except", "neighbour")]
             if not usable:
                 notes.extend(dict.fromkeys(weak[start][1] for start, _s, _i in accepted))
                 notes.append("文中未写明事发地")
@@ -371,6 +384,11 @@ class SceneReader:
             kept = {i for _s, _surface, i in chosen} | {a for i in final for a in places[i].ancestors}
             notes.extend(dict.fromkeys(weak[start][1] for start, _s, i in accepted if i not in kept))
             roles = {weak[start][0] for start, _s, _i in chosen}
+            if roles <= {"dateline", "byline"} and all(places[i].path == "北京市" for i in final) \
+                    and _NATIONAL_BODY.search(text):
+                notes.extend(dict.fromkeys(weak[start][1] for start, _s, _i in chosen))
+                notes.append("文中只有电头“北京”，所述为中央或国家机关的事项，无地方事发地")
+                return PlaceResult((), (), result.notes + tuple(notes), result.mentions, result.starts)
             if roles <= {"dateline", "byline", "venue"} and _PROVINCIAL.search(text):
                 final = list(dict.fromkeys(places[i].ancestors[0] if places[i].ancestors else i for i in final))
                 said = "、".join(dict.fromkeys(f"“{surface}”" for _s, surface, _i in chosen))
