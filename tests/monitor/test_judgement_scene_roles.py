@@ -2,7 +2,8 @@
 (tests/data/real/train.jsonl; each case cites its record id and URL): the ends of a route and the direction of a
 carriageway (太原方向, 从纳雍县开往织金县), the venue of a province's campaign (山西省…活动在太原市举行), an agency's
 dateline written as "北京消息:" and an outlet's name before 讯 (香港文汇报讯), shaking felt in other cities
-(均感受强烈震动); a hospital's name that refines the place named (S2); 我省各地 naming the province (S3).
+(均感受强烈震动); a hospital's name that refines the place named (S2); 我省各地 naming the province (S3); neighbours (与河北省接壤),
+a national body's item under the Beijing dateline, 和县、乡 and 车建华 that are no places, 全省 with no place named.
 """
 
 from __future__ import annotations
@@ -79,6 +80,34 @@ CASES = [
                  "图1:5月11日,交城县公安局交警大队组织民辅警,在县城广场通过多种方式开展了防灾减灾及交通安全宣传活动。",
                  ["山西省"], [],
                  id="sxa-0129-province-wide"),  # http://epaper.sxrb.com/shtml/sxfzb/20240514/976772.shtml
+    pytest.param("五台山是中国佛教四大名山之一,拥有悠久的历史和深厚的文化底蕴。",
+                 "它地处山西省东北部,忻州市五台县境内,周边与河北省接壤。",
+                 ["山西省忻州市五台县"], ["河北省"],
+                 id="sxa-0374-neighbour"),  # https://ixiaoci.com/q-15422.html
+    pytest.param("一、地理资源",
+                 "山西省位于北纬34°34′~40°43′,东经110°14′~114°33′,属于内陆省份,在太行山与黄河北干流域峡谷之间,地处华北西部的黄土高原东翼,是首都北京的西部屏障。",
+                 ["山西省"], ["北京"],
+                 id="sxa-0377-neighbour"),  # https://www.zhongguodiqing.cn/gsdq/sx_1514/
+    pytest.param("全国安全生产电视电话会议强调 狠抓安全防范责任措施落实",
+                 "新华社北京9月23日电 国务院安委会9月23日召开全国安全生产电视电话会议。会议要求认真学习贯彻习近平总书记重要指示精神,按照李克强总理批示要求,全力以赴抓好各项安全责任措施落实,尽心尽责、担当作为,为党的二十大胜利召开营造良好氛围。",
+                 [], ["北京"],
+                 id="twc-0127-national-dateline"),  # http://www.ccin.com.cn/detail/7f8d41794446a4ecca019c2c1b2a2053
+    pytest.param("“报告副指挥长,险区应转移群众10人,实转移9人,转移途中有一群众不慎摔伤,请求救援。”",
+                 "“报告副指挥长,险区应转移群众10人,实转移9人,转移途中有一群众不慎摔伤,请求救援。”8月7日,顺平县在大悲乡寨南村举行地质灾害应急避险演练,当地群众和县、乡200多名抢险小分队队员参加了演练。",
+                 ["河北省保定市顺平县"], [],
+                 id="twc-0322-conjunction-and-county"),  # http://www.dingxing.cn/article-3621-1.html
+    pytest.param("6月16日,由省政府安委辦、太原市政府安委會主辦,山西焦煤承辦的2022年山西省“安全宣傳咨詢日”活動在太原市工人文化宮廣場隆重舉行。",
+                 "省政府副秘書長車建華宣布活動開幕并為“三晉安全行”媒體記者代表授旗。",
+                 ["山西省太原市"], ["建华"],
+                 id="sxa-0295-person-name"),  # http://shengxiaoxian.com/news/show-4497.html
+    pytest.param("全省应急管理工作会解读",
+                 "1月16日,全省应急管理工作会议召开,会议总结了2025年全省应急管理工作取得的新成效。",
+                 ["山西省"], [],
+                 id="sxa-0371-provincial-fallback"),  # https://www.senlinhaowu.com/insights/dianjingpeixunzhishi/499.html
+    pytest.param("[視頻]山西靈石煤礦慘劇為何一再發生",
+                 "CCTV.com消息(新聞30分):11月12號,山西省靈石縣王禹鄉南山煤礦發生一起特大火災事故,目前已發現26人遇難,還有8名礦工被困井下,這是繼今年7月15號靈石縣藺家莊煤礦發生53人死亡的特大爆炸事故後,靈石縣發生的又一幕慘劇。",
+                 ["山西省晋中市灵石县"], ["南山"],
+                 id="sxa-0125-facility"),  # http://big5.cctv.com/gate/big5/www.cctv.cn/video/xinwen30fen/2006/11/xinwen30fen_300_20061115_2.shtml
 ]
 
 
@@ -87,7 +116,7 @@ def test_a_place_in_a_non_scene_role_is_left_out_and_says_why(judge, title, text
     a = judge.assess(ItemInput(id="t", title=title, text=text), NOW)
     assert set(a.localities) == set(scene)
     for surface in rejected:
-        assert any(f"“{surface}”" in line and "不计为事发地" in line for line in a.rationale), (surface, a.rationale)
+        assert any(f"“{surface}”" in line and "不计" in line for line in a.rationale), (surface, a.rationale)
 
 
 def test_a_city_holding_its_event_in_another_city_names_both(judge):
