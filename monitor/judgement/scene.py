@@ -211,7 +211,9 @@ class SceneReader:
         roles = [self._chain_role(text, mentions[c[0]][0], mentions[c[-1]][1], mentions[c[-1]][2], kinds) if kinds
                  else (None, "") for c in chains]
         _enumerations(text, mentions, chains, roles)
-        facilities: set[str] = set()            # names already read as a facility's (新田 of 新田煤矿)
+        # Names read as a facility's (新田 of 黔西县新田煤矿, 惠民 of 赛罕区惠民小区): every mention of them before the
+        # facility's word is the facility's, the headline's too.
+        facilities = self._facilities(text, mentions, chains) if "facility" in kinds else set()
         townships: dict[str, str] = {}          # 阳泉曲 -> 阳泉曲镇: later mentions of the stem are the township too
         for chain, (role, name) in zip(chains, roles):
             if role == "person":
@@ -232,12 +234,9 @@ class SceneReader:
                     drop.add(k)
                     notes.append(f"“{p.surface}”是乡镇村名“{word}”的一部分，不计为地名")
                     continue
-                if "facility" in kinds and p.short_only and (
-                        (pos and not self._contains(mentions[chain[pos - 1]][2], p))
-                        or (not pos and (text[s - 1:s] in ("镇", "乡", "村") or p.surface in facilities))):
+                if p.surface in facilities:
                     m = _FACILITY.match(text, e)
                     if m:
-                        facilities.add(p.surface)       # 新田煤矿 again later: the mine, not 新田县
                         drop.add(k)
                         notes.append(f"“{p.surface}”在“{text[s:m.end()]}”的名称中，不计为地名")
                         continue
@@ -266,6 +265,18 @@ class SceneReader:
         kept = [swap.get(k, m) for k, m in enumerate(mentions) if k not in drop]
         starts = {m[0] for m in kept}
         return kept, {s: w for s, w in weak.items() if s in starts}, notes
+
+    def _facilities(self, text: str, mentions: list, chains: list[list[int]]) -> set[str]:
+        """Return the short names that name a facility inside another division (黔西县新田煤矿, 夜郎镇兴隆煤矿)."""
+        found = set()
+        for chain in chains:
+            for pos, k in enumerate(chain):
+                s, e, p = mentions[k]
+                if p.short_only and _FACILITY.match(text, e) and (
+                        (pos and not self._contains(mentions[chain[pos - 1]][2], p))
+                        or (not pos and text[s - 1:s] in ("镇", "乡", "村"))):
+                    found.add(p.surface)
+        return found
 
     def _chain_role(self, text: str, fs: int, le: int, last, kinds: set[str]) -> tuple[str | None, str]:
         """Return (weak role or None for a scene, organisation name) of the place phrase text[fs:le]."""
