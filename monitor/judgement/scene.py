@@ -13,7 +13,13 @@ The gazetteer finds every place name; not every name is where the event is:
 - a name inside the name of a township or village (阳泉曲镇 is in 孝义, 潞城镇 in 陵川);
 - a name the text corrects (“怀仁”应为“仁怀”), and a mirrored name that contradicts
   the place written just before it (贵州怀仁市 is 仁怀市: the same two characters
-  reversed, and 怀仁 is in 山西).
+  reversed, and 怀仁 is in 山西);
+- the ends of a route and a carriageway's direction (离石至太原的客车, 太原方向, 从纳雍县
+  开往织金县), a place named as the exception (除省会贵阳市外) or as a neighbour (与河北省
+  接壤), a facility named after a place inside another division (黔西县新田煤矿 is no 新田县);
+- the venue of an event held by a body above it (山西省…活动启动仪式在太原市举行: the
+  province's event; but 忻州市在太原举办 names both), and a hospital whose name refines the
+  place named (北京 ... 北京昌平妇幼保健医院: 昌平区, the guide's S2).
 
 How: mentions that stand next to each other form one place phrase (山西晋城陵川县);
 the words just before and after the phrase give its role. Township parts and corrected
@@ -69,7 +75,7 @@ _SOURCE_TAIL = re.compile(rf"[^，,。；;\n]{{0,14}}?(?:局|厅|委|政府|官�
 # Kinds of organisation named after a place. Companies count only after a short name (汾西矿业,
 # 山西焦煤): 孝义市安信煤业有限公司 writes its locality in full and is registered there.
 _ORG_TAIL = re.compile(rf"(?P<mid>[{_CJK}]{{0,8}}?)(?P<kind>集团|矿业|煤业|煤电|焦煤|钢铁|公司|银行|"
-                       r"医院|卫生院|医科大学|大学|学院|日报|晚报|晨报|都市报|报社|电视台|新闻网|融媒体中心)")
+                       r"医院|卫生院|医科大学|大学|学院|日报|晚报|晨报|都市报|报社|电视台|新闻网|融媒体中心|频道|卫视|电台)")
 _COMPANY_KINDS = frozenset("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行".split())
 # A hospital is one local site: when its name refines the place the text names (北京 ... 北京昌平妇幼保健医院),
 # the guide's S2 places the event at the division its name gives.
@@ -119,7 +125,7 @@ _MISWRITES = re.compile(r"(?:误将|错将)?(?:误写为|误写成|误作|误为
 _PROVINCIAL = re.compile(rf"全省|我省|本省|省(?:委|政府|人大|政协|[{_CJK}]{{1,8}}?厅)")
 # The words any role needs, found in one pass: a check runs only when its words are in the text.
 _ORG_WORDS = ("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行 医院 卫生院 医科大学 大学 学院 日报 晚报 晨报 都市报 报社 电视台 "
-              "新闻网 融媒体中心").split()
+              "新闻网 融媒体中心 频道 卫视 电台 救援 救护").split()
 _CUE_KIND = {
     **{w: "dateline" for w in ("电", "讯", "消息")}, "记者": "byline", "发自": "byline",
     "从": "source", "据": "source", **{w: "org" for w in _ORG_WORDS}, "震感": "felt", "震动": "felt", "晃动": "felt", "摇晃": "felt",
@@ -144,7 +150,7 @@ _CUES = ahocorasick_rs.AhoCorasick(_CUE_WORDS)
 
 # When no place is a scene, the weak places of the lowest tier stand (origins last of all); a brand below
 # the province never does (汾西矿业 is not in 汾西县).
-_WEAK_TIER = {"org": 1, "institution": 1, "source": 1, "brand": 1, "venue": 1, "dateline": 2, "byline": 2, "felt": 3, "origin": 4,
+_WEAK_TIER = {"org": 1, "institution": 1, "source": 1, "brand": 1, "venue": 2, "dateline": 2, "byline": 2, "felt": 3, "origin": 4,
               "route": 4, "except": 5, "neighbour": 5}
 _REASON = {
     "dateline": "“{s}”为电头（发稿地），不计为事发地",
@@ -314,6 +320,8 @@ class SceneReader:
             return "venue", ""
         if "source" in kinds and _SOURCE_HEAD.search(head) and _SOURCE_TAIL.match(tail):
             return "source", ""
+        if "org" in kinds and head.endswith(("救援", "救护")) and tail.startswith(("队", "大队", "中队")):
+            return "org", head[-2:] + text[fs:le] + tail[:1]       # 国家矿山应急救援汾西队: a team, not 汾西县
         m = _ORG_TAIL.match(tail) if "org" in kinds else None
         if m and not _ORG_MID_STOP.intersection(m.group("mid")) and (
                 m.group("kind") not in _COMPANY_KINDS or last.short_only):
