@@ -50,7 +50,8 @@ _DEPARTMENT = re.compile(
     r"能源局|司法(?:局|厅)|退役军人事务(?:局|厅)|商务(?:局|厅)|工(?:业和)?信(?:息化)?(?:局|厅)|政府办(?:公室|公厅)?|人民政府办公(?:室|厅)|宣传部|网信办)"
 )
 # The whole province spoken of (S3): its places named after this are examples.
-_PROVINCE_WIDE = re.compile(r"(?:全省|我省|本省)各地")
+# (各设区市 ranked, 全省共18县市: the province's whole; the cities named after are its examples.)
+_PROVINCE_WIDE = re.compile(r"(?:全省|我省|本省)各地|设区市|全省共?\d{1,3}个?县")
 _DEPT_SECTOR = (
     ("教育", "education"), ("卫", "health"), ("医", "medical_insurance"), ("市场", "market"), ("生态", "environment"),
     ("住", "housing"), ("人", "hrss"), ("公安", "public_security"), ("应急", "emergency"), ("交通", "transport"),
@@ -227,7 +228,7 @@ class Judge:
         sectors = self._sectors(hits)
         if not places.paths:
             places = self._provincial_fallback(text, places)
-        elif "各地" in text:
+        elif "各地" in text or "设区市" in text or "全省" in text:
             places = self._province_wide(text, places)
         inside = any(places.inside) if places.paths else None
         if places.paths:
