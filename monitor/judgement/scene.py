@@ -113,6 +113,7 @@ _NEIGHBOUR_TAIL = re.compile(r"[^，,。；;\n]{0,4}?(?:接壤|交界|毗邻|相
 _NEIGHBOUR_SIDE = re.compile(r"的?[东西南北]{1,2}(?:部|面)?(?:屏障|门户|大门)")
 # A national body's item with only the capital's dateline (新华社北京9月23日电 国务院安委会…召开全国…会议): no local scene.
 _NATIONAL_BODY = re.compile(r"国务院|党中央|中共中央|中央[^，,。；;\n]{0,6}(?:办|委|部|组)|全国(?:人大|政协)|国家[^，,。；;\n]{1,6}(?:局|委|部)|[^，,。；;\n]{1,8}部(?:门)?(?:召开|印发|发布|部署)")
+_QUOTED_OUTLET = re.compile(rf"[「“《][{_CJK}]{{1,6}}(?:网|社|报|台)[」”》](?:报导|报道|消息|讯)")
 # A facility named after a place inside another division (黔西县新田煤矿, 夜郎镇兴隆煤矿, 赛罕区惠民小区).
 _FACILITY = re.compile(r"(?:煤矿|煤业|矿井|铁矿|水库|电站|电厂|小区|社区|花园|大厦|工业园)")
 _ENUMERATION = frozenset(("、", "和", "及", "与", "或", "以及"))
@@ -125,7 +126,7 @@ _MISWRITES = re.compile(r"(?:误将|错将)?(?:误写为|误写成|误作|误为
 _PROVINCIAL = re.compile(rf"全省|我省|本省|省(?:委|政府|人大|政协|[{_CJK}]{{1,8}}?厅)")
 # The words any role needs, found in one pass: a check runs only when its words are in the text.
 _ORG_WORDS = ("集团 矿业 煤业 煤电 焦煤 钢铁 公司 银行 医院 卫生院 医科大学 大学 学院 日报 晚报 晨报 都市报 报社 电视台 "
-              "新闻网 融媒体中心 频道 卫视 电台 救援 救护").split()
+              "新闻网 融媒体中心 频道 卫视 电台 救援 救护 报导 报道").split()
 _CUE_KIND = {
     **{w: "dateline" for w in ("电", "讯", "消息")}, "记者": "byline", "发自": "byline",
     "从": "source", "据": "source", **{w: "org" for w in _ORG_WORDS}, "震感": "felt", "震动": "felt", "晃动": "felt", "摇晃": "felt",
@@ -320,6 +321,8 @@ class SceneReader:
             return "venue", ""
         if "source" in kinds and _SOURCE_HEAD.search(head) and _SOURCE_TAIL.match(tail):
             return "source", ""
+        if "org" in kinds and _QUOTED_OUTLET.match(tail):      # 北京「中新网」报导: where the outlet sits
+            return "org", text[fs:le] + _QUOTED_OUTLET.match(tail).group(0)
         if "org" in kinds and head.endswith(("救援", "救护")) and tail.startswith(("队", "大队", "中队")):
             return "org", head[-2:] + text[fs:le] + tail[:1]       # 国家矿山应急救援汾西队: a team, not 汾西县
         m = _ORG_TAIL.match(tail) if "org" in kinds else None
