@@ -3,7 +3,8 @@
 carriageway (太原方向, 从纳雍县开往织金县), the venue of a province's campaign (山西省…活动在太原市举行), an agency's
 dateline written as "北京消息:" and an outlet's name before 讯 (香港文汇报讯), shaking felt in other cities
 (均感受强烈震动); a hospital's name that refines the place named (S2); 我省各地 naming the province (S3); neighbours (与河北省接壤),
-a national body's item under the Beijing dateline, 和县、乡 and 车建华 that are no places, 全省 with no place named.
+a national body's item under the Beijing dateline, 和县、乡 and 车建华 that are no places, 全省 with no place named; old county
+names now districts or cities (盘县, 遵义县).
 """
 
 from __future__ import annotations
@@ -116,6 +117,14 @@ CASES = [
                  "大陸山西省10月2日至7日發生強降雨,全省共18縣市累積雨量超過200毫米,且6地區創下10月上旬降雨量紀錄,太原市更是達往年同期的8倍之多。上週雨勢、洪水和寒流同時報到,造成1.7萬餘間房屋倒塌,共175萬多人受災、12萬人緊急轉移安置。",
                  ["山西省"], [],
                  id="twc-0074-province-wide-counties"),  # https://ctwant.com/amp/article/144427
+    pytest.param("贵州盘县一乡镇煤矿发生瓦斯爆炸事故 13人死亡",
+                 "中国西部网消息 12月1日凌晨1时30分,贵州省六盘水市盘县淤泥乡说么备煤矿2号井发生瓦斯爆炸事故,造成13名矿工遇难,3名矿工失踪。",
+                 ["贵州省六盘水市盘州市"], [],
+                 id="gzb-0101-old-name"),  # http://news.sina.com.cn/o/2004-12-02/04024406696s.shtml
+    pytest.param("2014年1月12日消息,贵州遵义县。",
+                 "昨晚,遵义县龙坑镇一烟花鞭炮厂发生爆炸,两人死亡,周边村庄部分房屋玻璃受损。",
+                 ["贵州省遵义市播州区"], [],
+                 id="gzb-0248-old-name"),  # https://johnnytowncar.com/tp/hd2011/2014/01-13/289774.shtml
 ]
 
 
