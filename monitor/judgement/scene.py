@@ -93,7 +93,7 @@ _NATIVE_HEAD = re.compile(r"(?:系|是|[，,（(])\Z")        # 系陵川县人;
 _NATIVE_TAIL = re.compile(rf"[{_CJK}]{{0,10}}?人(?=[，,。；;、\s）)]|\Z|[{_SURNAMES}]某)")
 # 店坪村人李某为博取流量: a native of the place, then the person.
 _NATIVE_NAME = re.compile(rf"[{_CJK}]{{0,10}}?[村镇乡县市区]人[{_SURNAMES}]某")
-_FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|至|来到|前往|赶到|赶赴|返回|驶往|开往|驶向|开向|出发)")
+_FROM_TAIL = re.compile(r"[^，,。；;\n]{0,12}?(?:到|至|来到|来此|来这|抵达|前往|赶到|赶赴|返回|驶往|开往|驶向|开向|出发)")
 # A route: the direction of a carriageway (太原方向), the ends of a coach's line (离石至太原的客车), where a train
 # leaves from (杭州开往福州).
 _VEHICLE = r"的?(?:长途)?(?:大?客车|班车|大巴|列车|动车|高铁|火车|航班|汽车|货车)"
