@@ -50,6 +50,9 @@ _DEPARTMENT = re.compile(
     r"水利(?:局|厅)|财政(?:局|厅)|税务局|地方金融(?:监督)?管理局|金融(?:工作)?办|发(?:展和)?改(?:革)?委|文(?:化和)?旅(?:游)?(?:局|厅)|城(?:市)?管(?:理)?局|城管局|"
     r"能源局|司法(?:局|厅)|退役军人事务(?:局|厅)|商务(?:局|厅)|工(?:业和)?信(?:息化)?(?:局|厅)|政府办(?:公室|公厅)?|人民政府办公(?:室|厅)|宣传部|网信办)"
 )
+# The whole province spoken of (S3): its places named after this are examples.
+# (各设区市 ranked, 全省共18县市: the province's whole; the cities named after are its examples.)
+_PROVINCE_WIDE = re.compile(r"(?:全省|我省|本省)各地|设区市|全省共?\d{1,3}个?县")
 _DEPT_SECTOR = (
     ("教育", "education"), ("卫", "health"), ("医", "medical_insurance"), ("市场", "market"), ("生态", "environment"),
     ("住", "housing"), ("人", "hrss"), ("公安", "public_security"), ("应急", "emergency"), ("交通", "transport"),
@@ -226,6 +229,8 @@ class Judge:
         sectors = self._sectors(hits)
         if not places.paths:
             places = self._provincial_fallback(text, places)
+        elif "各地" in text or "设区市" in text or "全省" in text:
+            places = self._province_wide(text, places)
         inside = any(places.inside) if places.paths else None
         if places.paths:
             rationale.append("涉及地区：" + "、".join(
@@ -498,10 +503,31 @@ class Judge:
         g = self.gazetteer
         if not g.jurisdiction or g.jurisdiction not in g.by_path or g.places[g.by_path[g.jurisdiction]].level != "province":
             return places
-        if not re.search(r"省(?:政府|委|人大|政协|领导|" + _DEPARTMENT.pattern[1:-1] + ")", text):
+        if not re.search(r"全省|我省|省(?:政府|委|人大|政协|领导|[\u4e00-\u9fff]{1,3}局|" + _DEPARTMENT.pattern[1:-1] + ")", text):
             return places
         from .gazetteer import PlaceResult
         return PlaceResult((g.jurisdiction,), (True,), places.notes + ("未写明地名，文中“省”级部门按辖区推定为" + g.jurisdiction,), ())
+
+    def _province_wide(self, text: str, places):
+        """Return the province when the text speaks of all its parts (我省各地…, then 交城县 as one example).
+
+        The guide's S3: the scene of an item about many places of a province is the province; the places a
+        text then names as examples do not narrow it.
+        """
+        if not _PROVINCE_WIDE.search(text):
+            return places
+        g = self.gazetteer
+        provinces = {g.places[g.by_path[p]].ancestors[0] if g.places[g.by_path[p]].ancestors else g.by_path[p]
+                     for p in places.paths}
+        if len(provinces) != 1:
+            return places
+        index = provinces.pop()
+        path = g.places[index].path
+        if places.paths == (path,):
+            return places
+        from .gazetteer import PlaceResult
+        return PlaceResult((path,), (g.inside(index),), places.notes + (
+            f"文中说“{_PROVINCE_WIDE.search(text).group(0)}”，所举地方为例，按{path}计",), places.mentions, places.starts)
 
     def _sectors(self, hits: Hits) -> tuple[str, ...]:
         scores = {sector: sum(terms.values()) for sector, terms in hits.sectors.items()}
