@@ -68,6 +68,9 @@ def _dept_sector(word: str) -> str | None:
 
 
 _DRAFTING = re.compile(r".{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
+# Several departments handling one matter together or passing it between them: no main department leads
+# every listed sector's department owns its share. Matched on the folded (Simplified) text.
+_JOINT = re.compile(r"多个部门|多部门|联合(?:调查|工作组|执法|检查|处置)|互相推诿|相互推诿|踢皮球")
 
 
 class _Decision(NamedTuple):
@@ -258,6 +261,7 @@ class Judge:
             policy_documents=documents,
             drafting_bodies=drafting,
             named_bodies=named,
+            lead_sector=sectors[0] if sectors and not _JOINT.search(hits.text) else None,
             extra={"scores": {k: v.score for k, v in scored.items()}, "figures": figures.evidence,
                    "localities_inside": list(places.inside),
                    # The lexicon terms of the criteria that fired, by "criterion.group" (monitor.incidents).
