@@ -6,7 +6,8 @@
 4. a policy document: the 牵头起草部门 ("谁起草、谁解读"), in Guizhou optionally the 当地政府
    (A-10..A-12, E-8, E-15);
 5. by locality: one locality (A-2), vertically managed (A-3), counties of one city (A-6),
-   several cities (A-5) or the generic upper level (A-4); several departments (A-7, E-1, E-6);
+   several cities (A-5) or the generic upper level (A-4); several departments (A-7, E-1, E-6), unless
+   the judgement names the main one (`lead_sector`): its department alone owns it, the others assist;
 6. overlays: coordinators (A-2, A-3, R-1, L-1), leader (分管负责同志) or principal (A-8),
    major-emergency information release (A-9, E-10).
 Everything outside the jurisdiction is `out_of_jurisdiction` (E-4 when only part of it is).
