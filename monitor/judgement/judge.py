@@ -70,6 +70,13 @@ def _dept_sector(word: str) -> str | None:
 _DRAFTING = re.compile(r".{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
 # The score a second sector needs (see Judge._sectors).
 _SECOND_SECTOR = 3
+def _inside_only(term: str, terms, text: str) -> bool:
+    """Whether every occurrence of `term` may be inside a longer term of the same sector (滑坡 in 山体滑坡):
+    one word counts once, not once per term it contains."""
+    longer = [t for t in terms if len(t) > len(term) and term in t]
+    return bool(longer) and text.count(term) <= sum(text.count(t) * t.count(term) for t in longer)
+
+
 # Several departments handling one matter together or passing it between them: no main department leads
 # (A-7), every listed sector's department owns its share. Matched on the folded (Simplified) text.
 _JOINT = re.compile(r"多个部门|多部门|联合(?:调查|工作组|执法|检查|处置)|互相推诿|相互推诿|踢皮球")
@@ -503,7 +510,8 @@ class Judge:
         """
         text = hits.text
         title = text[:text.index("\n")] if "\n" in text else ""
-        scores = {sector: sum(w * (2 if title and term in title else 1) for term, w in terms.items())
+        scores = {sector: sum(w * (2 if title and term in title else 1) for term, w in terms.items()
+                              if not _inside_only(term, terms, text))
                   for sector, terms in hits.sectors.items()}
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         if not ranked:

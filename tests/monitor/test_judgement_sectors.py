@@ -90,3 +90,17 @@ def test_one_department_handling_names_the_main_department(judge):
     a = judge.assess(ItemInput(id="t", title="曲沃县喜宴多人食物中毒",
                                text="山西省临汾市曲沃县一酒店喜宴后多人食物中毒送医院救治，县市场监管局已封存留样。"), NOW)
     assert a.lead_sector == "market" == a.sectors[0]
+
+
+def test_a_word_counts_once_not_once_per_term_containing_it(judge, train):
+    # 山體滑坡 is one landslide word (山体滑坡 3, not 3 more for the 滑坡 inside it): the flood (決堤, 洪水) leads.
+    a = judged(judge, train["sxa-0029"])
+    assert a.sectors[0] == a.lead_sector == "water"
+    # 滑坡 on its own, outside 山体滑坡, still counts.
+    b = judge.assess(ItemInput(id="t", title="村民反映山体滑坡隐患", text="去年此处发生过滑坡，至今未治理。"), NOW)
+    assert b.sectors == ("natural_resources",)
+
+
+def test_bullying_at_school_is_the_school_department_s(judge, train):
+    a = judged(judge, train["sxa-0276"])
+    assert a.sectors[0] == "education"
