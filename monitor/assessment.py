@@ -62,4 +62,8 @@ class Assessment:
     policy_documents: tuple[str, ...] = () # 《…》 titles of policy documents the item misreads (A-10..A-12)
     drafting_bodies: tuple[tuple[str, str], ...] = ()   # (locality, sector) named as drafting/issuing body
     named_bodies: tuple[tuple[str, str], ...] = ()      # (locality, sector|role) bodies named in the text
+    # The main department's sector when the text shows no joint handling by several departments: in one
+    # locality its department alone is the first body (A-2) and the other sectors' departments assist (A-7
+    # "按照职责分工"). None: every listed sector's department owns its share (A-7), as for a manual case.
+    lead_sector: str | None = None
     extra: dict = field(default_factory=dict)

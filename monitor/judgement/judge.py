@@ -72,6 +72,18 @@ def _dept_sector(word: str) -> str | None:
 
 
 _DRAFTING = re.compile(r".{0,8}?(?:印发|出台|发布|制定|起草|下发|公布)")
+# The score a second sector needs (see Judge._sectors).
+_SECOND_SECTOR = 3
+def _inside_only(term: str, terms, text: str) -> bool:
+    """Whether every occurrence of `term` may be inside a longer term of the same sector (滑坡 in 山体滑坡):
+    one word counts once, not once per term it contains."""
+    longer = [t for t in terms if len(t) > len(term) and term in t]
+    return bool(longer) and text.count(term) <= sum(text.count(t) * t.count(term) for t in longer)
+
+
+# Several departments handling one matter together or passing it between them: no main department leads
+# (A-7), every listed sector's department owns its share. Matched on the folded (Simplified) text.
+_JOINT = re.compile(r"多个部门|多部门|联合(?:调查|工作组|执法|检查|处置)|互相推诿|相互推诿|踢皮球")
 
 
 class _Decision(NamedTuple):
@@ -264,6 +276,7 @@ class Judge:
             policy_documents=documents,
             drafting_bodies=drafting,
             named_bodies=named,
+            lead_sector=sectors[0] if sectors and not _JOINT.search(hits.text) else None,
             extra={"scores": {k: v.score for k, v in scored.items()}, "figures": figures.evidence,
                    "localities_inside": list(places.inside),
                    # The lexicon terms of the criteria that fired, by "criterion.group" (monitor.incidents).
@@ -530,11 +543,21 @@ class Judge:
             f"文中说“{_PROVINCE_WIDE.search(text).group(0)}”，所举地方为例，按{path}计",), places.mentions, places.starts)
 
     def _sectors(self, hits: Hits) -> tuple[str, ...]:
-        scores = {sector: sum(terms.values()) for sector, terms in hits.sectors.items()}
-        chosen = [s for s, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v >= 2]
-        if not chosen and scores:
-            chosen = [max(scores, key=scores.get)]
-        return tuple(chosen)
+        """Return the main department's sector first, then at most one more with evidence of its own.
+
+        A sector scores the weights of its terms found, a term in the title twice (the title names the
+        story). The best one is the main department; a second one needs 3 (a department's name, or two
+        terms of its matter): one word of another remit (医院 in an accident report) is no second department.
+        """
+        text = hits.text
+        title = text[:text.index("\n")] if "\n" in text else ""
+        scores = {sector: sum(w * (2 if title and term in title else 1) for term, w in terms.items()
+                              if not _inside_only(term, terms, text))
+                  for sector, terms in hits.sectors.items()}
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        if not ranked:
+            return ()
+        return tuple([ranked[0][0]] + [s for s, v in ranked[1:2] if v >= _SECOND_SECTOR])
 
     def _bodies(self, text: str, places, find) -> tuple[tuple, tuple]:
         """Return (named bodies, drafting bodies) as (locality full path, sector|role) pairs."""

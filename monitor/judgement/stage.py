@@ -198,6 +198,7 @@ def judge_pending_events(session: Session, now: datetime, judge: Judge, *,
             "policy_documents": list(assessment.policy_documents),
             "drafting_bodies": [list(p) for p in assessment.drafting_bodies],
             "named_bodies": [list(p) for p in assessment.named_bodies],
+            "lead_sector": assessment.lead_sector,
             "localities_inside": list(assessment.extra.get("localities_inside", [])),
         }
         incident = event.incident

@@ -6,7 +6,8 @@
 4. a policy document: the 牵头起草部门 ("谁起草、谁解读"), in Guizhou optionally the 当地政府
    (A-10..A-12, E-8, E-15);
 5. by locality: one locality (A-2), vertically managed (A-3), counties of one city (A-6),
-   several cities (A-5) or the generic upper level (A-4); several departments (A-7, E-1, E-6);
+   several cities (A-5) or the generic upper level (A-4); several departments (A-7, E-1, E-6), unless
+   the judgement names the main one (`lead_sector`): its department alone owns it, the others assist;
 6. overlays: coordinators (A-2, A-3, R-1, L-1), leader (分管负责同志) or principal (A-8),
    major-emergency information release (A-9, E-10).
 Everything outside the jurisdiction is `out_of_jurisdiction` (E-4 when only part of it is).
@@ -227,8 +228,9 @@ def _by_locality(run: _Run, rule: str | None = None) -> Assignment:
         return _triage(run, f"涉事责任部门不明确，由本级政府办公室组织协调确定{p.cite('E-7')}", _candidates_at(run, level))
 
     geometry, level = _span(scope.inside, d, p)
+    owning = _owning_sectors(run)
     owners, notes, missing = [], [], []
-    for sector in run.sectors:
+    for sector in owning:
         body, note = department(d, level, sector, p)
         if body is None:
             missing.append(sector)
@@ -263,6 +265,9 @@ def _by_locality(run: _Run, rule: str | None = None) -> Assignment:
             run.trace.append(f"垂直管理部门跨地区：由上一级垂直管理部门作为第一责任主体{p.cite('E-2')}")
         run.trace.append(f"相关涉事地区按照属地管理原则进行回应{p.cite(rule_id)}")
     co: list[BodyRef] = []
+    for sector in run.sectors:
+        if sector not in owning and (body := department(d, level, sector, p)[0]) is not None:
+            co.append(ref(body))
     if geometry != "single":
         for loc in scope.inside:
             for sector in run.sectors:
@@ -277,6 +282,17 @@ def _by_locality(run: _Run, rule: str | None = None) -> Assignment:
                              f"{p.cite('E-1')}")
         lead = _standing_lead(run, owners)
     return _finish(run, rule or rule_name, owners=owners, level=level, co=co, lead=lead)
+
+
+def _owning_sectors(run: _Run) -> list[str]:
+    """Return the sectors whose departments own the item: the judged main one alone (A-2), else all (A-7)."""
+    lead = run.assessment.lead_sector
+    if lead is None or lead not in run.sectors or len(run.sectors) == 1:
+        return run.sectors
+    others = [s for s in run.sectors if s != lead]
+    run.trace.append(f"主要涉及{sector_label(lead)}领域，由其主管部门作为第一责任主体；"
+                     f"{'、'.join(map(sector_label, others))}领域的部门按照职责分工配合回应{run.profile.cite('A-7')}")
+    return [lead]
 
 
 def _span(inside: tuple[str, ...], d: Directory, p: Profile) -> tuple[str, str]:

@@ -139,6 +139,16 @@ CASES = [
         "multi_department", first=((TG, "education"), (TG, "public_security")), lead=None,
         leader=(TG, "deputy"), leader_sector="education",
         trace=("各部门按照职责分工做好回应", "未确定牵头部门", "E-6", "涉及多位分管负责同志")), "A-7-E-6-two-departments-no-lead"),
+    # A judged main department (lead_sector): it alone owns a one-locality item, the others assist.
+    case("shanxi", A(TG, sectors=["emergency", "education"], lead_sector="emergency"), Expect(
+        "single_locality", first=((TG, "emergency"),), co=((TG, "education"),), leader=(TG, "deputy"),
+        leader_sector="emergency", trace=("主要涉及应急管理领域", "教育领域的部门按照职责分工配合回应")),
+        "A-2-A-7-main-department-leads-the-other-assists"),
+    case("shanxi", A(JZ, DT, sectors=["water", "emergency"], lead_sector="water"), Expect(
+        "multi_city", first=((SX, "water"),)), "A-5-A-7-main-department-of-several-cities"),
+    case("shanxi", A(TG, sectors=["education", "public_security"], lead_sector="health"), Expect(
+        "multi_department", first=((TG, "education"), (TG, "public_security"))),
+        "A-7-a-lead-sector-not-listed-changes-nothing"),
     case("mini", A(TG, sectors=["environment", "health"]), Expect(
         "multi_department", first=((TG, "environment"), (TG, "health")), lead=(TG, "environment"),
         leader=(TG, "deputy"), leader_sector="environment", trace=("按配置确定牵头部门",)), "A-7-standing-lead-from-config"),
