@@ -69,7 +69,14 @@ def main(folder: str = "tests/data/real") -> int:
             seen.update((key, same_text))
             kept.append(rec)
     tuning = tuning_urls(root)
-    splits = build_splits(kept, tuning)
+    previous = {}
+    for name in SPLITS:
+        path = root / f"{name}.jsonl"
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    previous[json.loads(line)["id"]] = name
+    splits = build_splits(kept, tuning, previous)
     for name in SPLITS:
         with open(root / f"{name}.jsonl", "w", encoding="utf-8") as f:
             for rec in splits[name]:

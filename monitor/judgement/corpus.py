@@ -9,7 +9,9 @@ with their source URL and date, labelled by the guide (tests/data/real/GUIDE.md)
   story on two portals) are joined, so no near-copy straddles two splits;
 - URLs listed in `*tuning_urls.txt` (text used to write the place-reading tests) go to train;
 - groups are taken in the order of a hash of their key and each goes to the split furthest below its share
-  (70 / 15 / 15 by items), so the draw is reproducible and blind to the labels.
+  (70 / 15 / 15 by items), so the draw is reproducible and blind to the labels;
+- the splits are stable: records drawn before stay where they were (`previous`), and a group holding a record
+  that was read for tuning (train or dev) never lands in test.
 
 The test split is scored only to report (`yuqing evaluate`); training and the choice of C and of the 待研判 band
 read train and dev only.
@@ -77,8 +79,14 @@ def _grams(rec: dict) -> set[str]:
     return {text[i:i + 3] for i in range(len(text) - 2)}
 
 
-def build_splits(records: list[dict], tuning_urls: set[str] = frozenset()) -> dict[str, list[dict]]:
-    """Return the records of each split (see the module docstring)."""
+def build_splits(records: list[dict], tuning_urls: set[str] = frozenset(),
+                 previous: dict[str, str] | None = None) -> dict[str, list[dict]]:
+    """Return the records of each split (see the module docstring).
+
+    `previous` (record id -> split) keeps the splits stable as the corpus grows: a group holding a record drawn
+    before goes where that record went, except that a group holding any record that was in train or dev never
+    goes to test (what tuning read must not be scored as held out), so only new groups are drawn.
+    """
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -120,6 +128,12 @@ def build_splits(records: list[dict], tuning_urls: set[str] = frozenset()) -> di
     out: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for root in sorted(forced):
         out["train"].extend(groups.pop(root))
+    if previous:
+        for root in sorted(groups):
+            before = {previous[r["id"]] for r in groups[root] if r["id"] in previous}
+            if before:
+                split = "train" if "train" in before else "dev" if "dev" in before else "test"
+                out[split].extend(groups.pop(root))
     total = len(records)
     for root in sorted(groups, key=lambda k: hashlib.sha256(k.encode()).hexdigest()):
         deficit = {s: SHARES[s] * total - len(out[s]) for s in SPLITS}

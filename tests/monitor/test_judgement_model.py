@@ -162,8 +162,14 @@ def test_splits_are_reproducible_and_never_share_a_site_month_or_a_near_copy():
         assert all(len(g & t) / len(g | t) < 0.5 for t in test_grams if g and t), rec["id"]
     tuning = tuning_urls(REAL)
     everything = [r for records in splits.values() for r in records]
-    again = build_splits(sorted(everything, key=lambda r: r["url"]), tuning)
+    previous = {r["id"]: name for name, records in splits.items() for r in records}
+    again = build_splits(sorted(everything, key=lambda r: r["url"]), tuning, previous)
     assert {s: [r["id"] for r in again[s]] for s in again} == {s: [r["id"] for r in splits[s]] for s in splits}
+    # A new record joins its group's split; the records drawn before stay where they were.
+    newcomer = dict(splits["test"][0], id="new-0001", title=splits["test"][0]["title"] + "（续）")
+    grown = build_splits(everything + [newcomer], tuning, previous)
+    assert "new-0001" in {r["id"] for r in grown["test"]}
+    assert {r["id"] for r in grown["train"]} == {r["id"] for r in splits["train"]}
 
 
 def test_the_shipped_model_is_what_make_model_builds_from_the_shipped_corpus(rules):
