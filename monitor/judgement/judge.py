@@ -29,7 +29,7 @@ from ..sectors import sector_name
 from .config import JudgementConfig
 from .gazetteer import DATA_DIR, Gazetteer
 from .lexicon import Hits, Lexicon, load_documents
-from .model import DEPLOYMENT_MODEL, SHIPPED_MODEL, ModelVerdict, TextModel, model_text
+from .model import DEPLOYMENT_MODEL, MODEL_CHARS, SHIPPED_MODEL, ModelVerdict, TextModel, model_text
 from .sentiment import lexicon_score, snownlp_score
 from .numerals import parse_number
 from .scan import LineScanner
@@ -84,6 +84,25 @@ def _inside_only(term: str, terms, text: str) -> bool:
 # Several departments handling one matter together or passing it between them: no main department leads
 # (A-7), every listed sector's department owns its share. Matched on the folded (Simplified) text.
 _JOINT = re.compile(r"多个部门|多部门|联合(?:调查|工作组|执法|检查|处置)|互相推诿|相互推诿|踢皮球")
+
+
+def _masked_places(text: str, mentions, limit: int) -> str:
+    """Return the first `limit` characters of `text` with every place name the gazetteer found written "◎".
+
+    Why: whether an item is a priority opinion does not depend on where it happened; a model that read the
+    names would learn the corpus's geography (山西 is in most of its priority items) instead of the wording.
+    """
+    parts, last = [], 0
+    for start, end, *_rest in mentions:
+        if start >= limit:
+            break
+        if start < last:
+            continue
+        parts.append(text[last:start])
+        parts.append("◎")
+        last = end
+    parts.append(text[last:limit])
+    return "".join(parts)
 
 
 class _Decision(NamedTuple):
@@ -188,7 +207,7 @@ class Judge:
         documents = tuple(dict.fromkeys(t for t in _DOC_TITLE.findall(text) if t.endswith(_POLICY_DOC_WORDS)))
         # What the model reads (also what `yuqing train` learns from: extra["model_input"]).
         dense = self._dense(scored, hits, figures, signal_points, sentiment, places, documents, text)
-        lead = model_text(text)
+        lead = model_text(_masked_places(text, scanned.mentions, MODEL_CHARS * 2))
         verdict = None
         if self.model is not None:
             verdict = self.model.predict(lead, dense)
