@@ -142,13 +142,16 @@ def merge_cases(session: Session, now: datetime, *, into_id, case_ids, reason: s
     if severity != target.severity or start < own_start:
         met = {c.kind for c in all_clocks.values() if c.case_id == target.id and c.status in ("met", "overdue")
                and c.stopped_at is not None}
+        # An opening notice not sent yet (a case opened a moment ago) must survive the re-planning.
+        unsent_opening = session.exec(select(ClockStep.id).where(
+            ClockStep.case_id == target.id, ClockStep.step == "opened", ClockStep.status == "pending")).first() is not None
         _stop(session, now, target.id, status="replaced", reason=f"合并案件：计时改自最早起点（{reason}）",
               all_steps=False)
         target.severity = severity
         kinds = tuple(k for k in CLOCKS_FOR_SEVERITY[severity] if k not in met)
         if kinds:
             planned = plan_case_clocks(session, now, case=target, started_at=start, config=config, severity=severity,
-                                       with_opened=False, kinds=kinds, min_due_at=now + config.regrade_grace)
+                                       with_opened=unsent_opening, kinds=kinds, min_due_at=now + config.regrade_grace)
             replanned = [c.kind for c in planned]
     local = start.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     trace = list((target.responsible or {}).get("trace") or [])

@@ -17,8 +17,10 @@ from yuqing.commands.evaluate import DEFAULT_DEVSET, EVAL_NOW, REAL_CORPUS, assi
 ROOT = Path(__file__).resolve().parents[2]
 
 # Measured on the test split for the shipped model (see the module docstring); floors a little below.
-REAL_FLOORS = {"recall": 0.0, "precision": 0.0, "review_share_max": 1.0, "severity": 0.0, "places": 0.0,
-               "first_body": 0.0}
+# Measured (model lr-8cc512a96982-s20261204, 218 test items): precision 0.904, recall 0.914, review share 0.202,
+# severity 0.903, places 0.803, first body 0.700 (50 items). The rules alone: precision 0.764, recall 0.591.
+REAL_FLOORS = {"recall": 0.89, "precision": 0.88, "review_share_max": 0.23, "severity": 0.88, "places": 0.78,
+               "first_body": 0.66}
 DEV_FLOORS = {"recall": 0.97, "precision": 0.95}
 
 
