@@ -2,7 +2,8 @@
 
 Run: `.venv/bin/python -m bench.memory`. Each figure comes from a fresh Python process (so one measurement does
 not inherit another's heap): the shipped config.toml's runtime is built as `yuqing run` builds it (directory,
-judge with its model and gazetteer, SnowNLP's model as the first borderline item loads it, the web app), and
+judge with its model and gazetteer, SnowNLP's model only where `[judgement] sentiment` consults it, the web
+app), and
 VmRSS / VmHWM are read from /proc. The naive baseline, in the same way: the same process with scikit-learn
 imported to run the model from a pickled pipeline (what inference with the library would cost at least).
 Model load: `TextModel.load` of the shipped file and `Judge.from_config` (which includes it), median of 5.
@@ -30,7 +31,8 @@ from monitor.judgement.sentiment import snownlp_score
 config = load_config(Path(sys.argv[1]) / "config.toml")
 runtime = Runtime(config, config_path=None, clock=SystemClock())
 runtime.warm_up()
-snownlp_score("预热：加载情感模型")
+if runtime.judge.sentiment_mode != "never":      # as the first borderline item would
+    snownlp_score("预热：加载情感模型")
 import yuqing.web.app  # noqa: F401
 if sys.argv[2] == "naive":
     import sklearn.linear_model, sklearn.feature_extraction.text  # noqa: F401
@@ -68,7 +70,7 @@ def main() -> None:
     naive = _child("naive")
     model_ms, judge_ms = _load_times()
     size_kb = (ROOT / "monitor" / "judgement" / "data" / "model.json").stat().st_size / 1024
-    print(f"daemon runtime loaded (directory, judge + model {ours['model']}, SnowNLP, web app): "
+    print(f"daemon runtime loaded (directory, judge + model {ours['model']}, web app): "
           f"RSS {ours['rss_mb']:.0f} MB, peak {ours['hwm_mb']:.0f} MB (target <= 300 MB)")
     print(f"naive baseline (same, plus scikit-learn imported to run the model): RSS {naive['rss_mb']:.0f} MB, "
           f"peak {naive['hwm_mb']:.0f} MB; ratio {naive['rss_mb'] / ours['rss_mb']:.2f}x")
