@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Sequence
 
 import ahocorasick_rs
+import numpy as np
 
 from ..assessment import CRITERIA
 
@@ -103,9 +104,12 @@ class TextModel:
         weights = doc["weights"]          # one row per n-gram: a weight per head
         if len(weights) != len(self.vocabulary) or any(len(row) != len(HEADS) for row in weights):
             raise ValueError(f"{origin}: weights do not match the vocabulary and heads")
-        self._weights = [tuple(float(w) for w in row) for row in weights]
-        self._dense = [tuple(float(w) for w in row) for row in doc["dense_weights"]]   # per dense feature
-        self._intercept = tuple(float(b) for b in doc["intercept"])
+        # Why NumPy: an item matches a few hundred n-grams and the score sums their rows for seven heads;
+        # one indexed sum replaces ~2,000 Python additions (~200 -> ~20 us per item).
+        self._weights = np.asarray(weights, dtype=np.float64).reshape(len(self.vocabulary), len(HEADS))
+        self._priority_weight = self._weights[:, 0].tolist()
+        self._dense = np.asarray(doc["dense_weights"], dtype=np.float64).reshape(len(DENSE_FEATURES), len(HEADS))
+        self._intercept = np.asarray(doc["intercept"], dtype=np.float64)
         self._calibration = tuple((float(a), float(b)) for a, b in doc["calibration"])
         self.band = tuple(float(x) for x in doc.get("band", (0.5, 0.5)))
         self.info = doc.get("info", {})
@@ -133,17 +137,10 @@ class TextModel:
     def predict(self, text: str, dense: Sequence[float], *, explain: bool = True) -> ModelVerdict:
         """Return the calibrated verdict for `text` (a `model_text`) and the rules' `dense` findings."""
         found = self.matches(text)
-        scores = list(self._intercept)
-        heads = range(len(HEADS))
-        for index in {m[0] for m in found}:
-            row = self._weights[index]
-            for h in heads:
-                scores[h] += row[h]
-        for value, row in zip(dense, self._dense):
-            if value:
-                for h in heads:
-                    scores[h] += value * row[h]
-        probs = [_sigmoid(a * s + b) for s, (a, b) in zip(scores, self._calibration)]
+        scores = self._intercept + np.asarray(dense, dtype=np.float64) @ self._dense
+        if found:
+            scores = scores + self._weights[list({m[0] for m in found})].sum(axis=0)
+        probs = [_sigmoid(a * s + b) for s, (a, b) in zip(scores.tolist(), self._calibration)]
         phrases = self._phrases(text, found) if explain else ()
         return ModelVerdict(probs[0], dict(zip(CRITERIA, probs[1:])), phrases)
 
@@ -155,7 +152,8 @@ class TextModel:
         """
         # Single characters carry weight in the score but say nothing to a reader: phrases are built from
         # n-grams of two characters or more.
-        positive = sorted((s, e, self._weights[i][0]) for i, s, e in found if e - s >= 2 and self._weights[i][0] > 0.05)
+        weight = self._priority_weight
+        positive = sorted((s, e, weight[i]) for i, s, e in found if e - s >= 2 and weight[i] > 0.05)
         spans: list[list] = []
         for s, e, w in positive:
             if spans and s < spans[-1][1]:
