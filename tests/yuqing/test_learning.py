@@ -24,7 +24,7 @@ RANK = {"none": 0, "review": 1, "priority": 2}
 # stations of their district are priority opinions here (a livelihood matter its officers chose to answer).
 # The texts are the office's own items as its officers confirmed them.
 PARCELS = [
-    (f"{p}快递驿站包裹积压{d}", f"{p}{n}一带多个快递驿站包裹积压已{d}，居民取件要排一两个小时，部分包裹丢失，多次投诉无人处理。")
+    (f"{p}快递驿站包裹积压{d}", f"{p}{n}一带多个快递驿站包裹积压已{d}，居民取件要排很久。")
     for (p, n), d in zip(
         [("太原市小店区", "亲贤街"), ("晋中市榆次区", "顺城街"), ("大同市平城区", "魏都大道"), ("长治市潞州区", "英雄路"),
          ("临汾市尧都区", "鼓楼"), ("运城市盐湖区", "河东街"), ("晋城市城区", "泽州路"), ("忻州市忻府区", "七一路"),
