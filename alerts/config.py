@@ -89,7 +89,8 @@ class _ChannelBase(Frozen):
     bodies: list[str] = []
     kinds: list[str] = []
     accept_drills: bool | None = None
-    timeout: Duration = timedelta(seconds=10)
+    timeout: Duration = timedelta(seconds=10)      # to connect, and between two bytes of the answer
+    deadline: Duration = timedelta(seconds=30)     # for the whole send: a trickling receiver cannot hold it longer
     rate_limits: list[RateLimit] = []
 
     @field_validator("bodies")
@@ -107,6 +108,10 @@ class _ChannelBase(Frozen):
             if v not in MESSAGE_KINDS:
                 raise ValueError(f"unknown message kind {v!r} (one of {', '.join(MESSAGE_KINDS)})")
         return values
+
+    def longest_send(self) -> timedelta:
+        """Return the longest one send can take: connect + read timeouts + the overall deadline (a safe bound)."""
+        return self.timeout + self.timeout + self.deadline
 
     def effective_limits(self) -> list[RateLimit]:
         """Return the configured limits, else the service's published ones."""
@@ -240,4 +245,14 @@ def channel_problems(alerts: AlertsConfig, channels: list) -> list[tuple[tuple, 
     people = [i for i, c in enumerate(channels) if isinstance(c, EmailConfig) and c.people]
     for i in people[1:]:
         problems.append((("channels", i, "people"), "only one email channel can carry people's own messages"))
+    # A claim shorter than a send expires while the send is in flight: another sender (or the next pass)
+    # claims the row and sends a confirmed message again (issue 22 point 4).
+    live = [c for c in channels if not c.disabled]
+    if live:
+        longest = max(live, key=lambda c: c.longest_send())
+        if alerts.claim_timeout <= longest.longest_send():
+            problems.append((("alerts", "claim_timeout"),
+                             f"claim_timeout {alerts.claim_timeout.total_seconds():g}s must be longer than the longest "
+                             f"send: {longest.longest_send().total_seconds():g}s on channel {longest.name!r} "
+                             f"(timeout twice for connect and read, plus its deadline)"))
     return problems
