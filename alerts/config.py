@@ -58,7 +58,7 @@ from monitor.configtypes import Duration, Frozen, Secret
 
 __all__ = [
     "RateLimit", "EmailConfig", "WecomConfig", "DingtalkConfig", "FeishuConfig", "WebhookConfig",
-    "ChannelConfig", "AlertsConfig", "channel_problems", "KIND_CONFIGS", "MESSAGE_KINDS",
+    "ChannelConfig", "AlertsConfig", "channel_problems", "fallback_warnings", "KIND_CONFIGS", "MESSAGE_KINDS",
 ]
 
 MESSAGE_KINDS = ("opened", "reminder", "leader", "overdue", "confirmed", "reassigned", "source_down", "report", "other")
@@ -256,3 +256,21 @@ def channel_problems(alerts: AlertsConfig, channels: list) -> list[tuple[tuple, 
                              f"send: {longest.longest_send().total_seconds():g}s on channel {longest.name!r} "
                              f"(timeout twice for connect and read, plus its deadline)"))
     return problems
+
+
+def fallback_warnings(alerts: AlertsConfig, channels: list) -> list[tuple[tuple, str]]:
+    """Return (key path, message) where a fallback cannot reach a person by a route other than the one that failed.
+
+    Not errors: the configuration works, but a person whose own mail fails for good would
+    get the fallback on the same address, so it is skipped (issue 22 point 2).
+    """
+    fallback = next((c for c in channels if c.name == alerts.fallback_channel), None)
+    if fallback is None or not isinstance(fallback, EmailConfig) or fallback.to:
+        return []
+    people = next((c for c in channels if isinstance(c, EmailConfig) and c.people and not c.disabled), None)
+    if people is None:
+        return []
+    return [(("alerts", "fallback_channel"),
+             f"fallback channel {fallback.name!r} is email without `to`: when a person's own mail on {people.name!r} "
+             f"fails, the only address left is the one that failed, so no fallback is sent; give it the on-duty "
+             f"address in `to` or name a group channel")]

@@ -298,16 +298,35 @@ class Sender:
         return len(outcomes)
 
     def _add_fallback(self, session: Session, row: Notification) -> None:
-        """Queue the failed person's message on the fallback channel (same transaction)."""
+        """Queue the failed person's message on the fallback channel (same transaction), by another route.
+
+        The fallback reaches the person by a route other than the one that just failed
+        (issue 22 point 2): on an email fallback, the person's own address only when it is not
+        the one that failed, and the channel's own addresses (the on-duty mailbox); a group
+        channel only when it is not the channel that failed. With no route left, nothing is
+        queued and the row stays failed, visibly.
+        """
         name = self.ctx.alerts.fallback_channel
         fallback = self.ctx.channel(name) if name else None
-        if fallback is None or not row.recipient or row.channel == name or ">" in row.key:
+        if fallback is None or not row.recipient or ">" in row.key:
             return
         payload = row.payload or {}
         person = payload.get("recipient_record") or {"name": row.recipient}
+        failed = {a.strip().lower() for a in [*(payload.get("to") or []), *(row.address or "").split(",")] if a.strip()}
+        if fallback.kind == "email":
+            candidates = ([person["email"]] if person.get("email") else []) + list(getattr(fallback, "to", []))
+            to = list(dict.fromkeys(a for a in candidates if a.strip().lower() not in failed))
+            if not to:
+                logger.warning("notification %s failed for good; fallback %s has no address other than the one that "
+                               "failed", row.id, name)
+                return
+        elif fallback.name == row.channel:
+            logger.warning("notification %s failed for good on %s, which is also the fallback channel", row.id, name)
+            return
+        else:
+            to = list(getattr(fallback, "to", []))
         subject, body, extra = render_row_fields(self.ctx, channel=fallback, kind=row.kind, payload=payload.get("event") or {},
                                                  now=self.clock.now(), recipient=person)
-        to = [person["email"]] if fallback.kind == "email" and person.get("email") else list(getattr(fallback, "to", []))
         key = f"{row.key}>{name}"
         if session.exec(select(Notification.id).where(Notification.key == key)).first() is not None:
             return

@@ -133,9 +133,9 @@ def test_a_trickling_receiver_cannot_hold_a_send_past_its_deadline(engine, sessi
 def test_a_slow_receiver_delays_only_its_own_channels_messages(engine, session, clock, robots):
     async def scenario():
         slow = await Receiver().start()
-        slow.answer = Receiver.trickle(25, 0.2)          # a 5 s answer, inside its 20 s deadline
+        slow.answer = Receiver.trickle(25, 0.2)          # a 5 s answer
         fast = robot_channels(robots)[3]                 # the webhook robot, answering at once
-        ctx = make_ctx([hook("慢接收端", slow.url, timeout="1s", deadline="20s"), fast])
+        ctx = make_ctx([hook("慢接收端", slow.url, timeout="1s"), fast])     # inside the default 30 s deadline
         sender = make_sender(engine, clock, ctx)
         rows = queue(session, clock.now(), ctx)
         stuck = next(r for r in rows if r.channel == "慢接收端")
@@ -377,3 +377,60 @@ def test_the_demo_claim_timeout_is_scaled_by_the_drill_speed_once(tmp_path, engi
     sender = Sender(engine=engine, clock=ScaledClock(speed), ctx=ctx, timer=time.monotonic, wall=time.time)
     # Two minutes of real time, whatever the speed: the claim span on the drill clock divided by the speed.
     assert sender._claim_span().total_seconds() / speed == 120
+
+
+# -- issue 22 point 2: a fallback takes another route, never the address that failed ----------------------------------
+
+def _mail_failure(session, engine, clock, *, fallback: str, channels_extra: list[dict], email_to: list[str]):
+    from .conftest import drain, person
+    from .receivers import SmtpSink
+
+    sink = SmtpSink().start()
+    try:
+        sink.scripted = ["550 5.1.1 mailbox unavailable"]
+        email = {"name": "值班邮箱", "kind": "email", "host": "127.0.0.1", "port": sink.port, "security": "none",
+                 "sender": "yuqing@example.gov.cn", "people": True, "to": email_to}
+        ctx = make_ctx([email, *[{**c, "port": sink.port} for c in channels_extra]], fallback_channel=fallback)
+        queue(session, clock.now(), ctx, recipients=[person("李联络", email="li@example.gov.cn")])
+        drain(engine, clock, ctx)
+    finally:
+        sink.stop()
+    with Session(engine) as s:
+        rows = s.exec(select(Notification).where(Notification.recipient == "李联络")).all()
+    return rows, sink.messages
+
+
+def test_a_fallback_on_the_persons_own_mail_channel_goes_to_the_on_duty_address(engine, session, clock):
+    """The README's example: the fallback channel is the people's mail channel, with the on-duty address in `to`."""
+    rows, messages = _mail_failure(session, engine, clock, fallback="值班邮箱", channels_extra=[],
+                                   email_to=["duty@example.gov.cn"])
+    failed = next(r for r in rows if ">" not in r.key)
+    [fallback] = [r for r in rows if ">" in r.key]
+    assert failed.status == "failed" and fallback.status == "sent"
+    assert fallback.address == "duty@example.gov.cn"
+    assert [m["to"] for m in messages if m["message"]["Subject"].startswith("【经备用通道】")] == [["duty@example.gov.cn"]]
+
+
+def test_a_fallback_never_goes_to_the_address_that_just_failed(engine, session, clock):
+    spare = {"name": "值班备用邮箱", "kind": "email", "host": "127.0.0.1", "security": "none",
+             "sender": "yuqing@example.gov.cn", "to": ["duty@example.gov.cn"]}
+    rows, messages = _mail_failure(session, engine, clock, fallback="值班备用邮箱", channels_extra=[spare], email_to=[])
+    [fallback] = [r for r in rows if ">" in r.key]
+    assert fallback.channel == "值班备用邮箱" and fallback.address == "duty@example.gov.cn"
+    assert all("li@example.gov.cn" not in m["to"] for m in messages)
+
+
+def test_check_config_warns_when_a_fallback_cannot_differ(tmp_path, capsys):
+    from yuqing.cli import main
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'state_dir = "{tmp_path}"\n[directory]\njurisdiction = "山西省"\n[[directory.divisions]]\n'
+                    'city = "晋中市"\ncounties = ["太谷区"]\n[alerts]\nfallback_channel = "值班邮箱"\n\n'
+                    '[[channels]]\nname = "值班邮箱"\nkind = "email"\nhost = "127.0.0.1"\nsender = "a@example.gov.cn"\n'
+                    'people = true\n', encoding="utf-8")
+    assert main(["check-config", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: alerts.fallback_channel" in err and "值班邮箱" in err
+    path.write_text(path.read_text(encoding="utf-8") + 'to = ["duty@example.gov.cn"]\n', encoding="utf-8")
+    assert main(["check-config", str(path)]) == 0
+    assert "warning" not in capsys.readouterr().err
