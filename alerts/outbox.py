@@ -13,6 +13,11 @@ but before it stored the answer sends it again once the claim expires (the
 idempotency key travels with the message so receivers can drop that duplicate).
 Once a row is `sent` nothing claims it again, so a confirmed message is never repeated.
 
+Claims taken under the alerts lease are fenced by its term (`Fence`): the claim
+UPDATE requires the lease to still be in that term, the claims of sends in flight
+are extended (`extend_claims`), and a new holder requeues a past term's claims at
+once (`take_over_claims`) instead of waiting for them to expire.
+
 Why a claim timeout and not a lock held for the send: a row lock would pin a
 database connection for the length of an HTTP call and does not survive SIGKILL
 on SQLite; an expiring claim is plain data that every database understands.
@@ -27,10 +32,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, case, exists, func, insert, update
 from sqlmodel import Session, select
 
+from responders.models import Lease
+
 from .channels import Mentions, Message
 from .config import AlertsConfig
 from .models import DeliveryAttempt, Notification
-from responders.models import Lease
 
 logger = logging.getLogger(__name__)
 
