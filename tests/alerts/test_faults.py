@@ -370,7 +370,7 @@ def test_the_demo_claim_timeout_is_scaled_by_the_drill_speed_once(tmp_path, engi
     path = tmp_path / "config.toml"
     path.write_text(demo_config_text(scenario=load_scenario("shanxi"), state_dir=tmp_path, web_port=18080,
                                      feeds_url="http://127.0.0.1:9", smtp_port=9, secrets_=DemoSecrets(),
-                                     directory=repository_directory(), speed=speed), encoding="utf-8")
+                                     directory=repository_directory()), encoding="utf-8")
     config = load_config(path, environ={})
     ctx = routing_context(config.alerts, config.channels, base_url="http://127.0.0.1:18080", base_dir=config.base_dir,
                           drill=True)

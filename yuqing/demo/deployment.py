@@ -118,8 +118,7 @@ def scenario_sources(scenario: Scenario, feeds_url: str, *, poll_interval: str =
 
 
 def demo_config_text(*, scenario: Scenario, state_dir: Path, web_port: int, feeds_url: str, smtp_port: int,
-                     secrets_: DemoSecrets, directory: Path, poll_interval: str = "10m",
-                     speed: float = DEFAULT_SPEED) -> str:
+                     secrets_: DemoSecrets, directory: Path, poll_interval: str = "10m") -> str:
     """Return the config.toml of a demo deployment (see the module docstring)."""
     base_url = f"http://127.0.0.1:{web_port}"
     parts = [

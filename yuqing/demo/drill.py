@@ -130,7 +130,7 @@ def _mirror(channel: dict[str, Any], *, feeds_url: str, smtp_port: int, accounts
 
 
 def drill_config_data(config_path: Path, *, scenario: Scenario, state_dir: Path, web_port: int, feeds_url: str,
-                      smtp_port: int, speed: float = 1.0, real_channels: bool = False) -> tuple[dict[str, Any], RobotAccounts]:
+                      smtp_port: int, real_channels: bool = False) -> tuple[dict[str, Any], RobotAccounts]:
     """Return the drill config (as TOML data) made from the deployment's file, and what the sinks accept."""
     data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     base = config_path.resolve().parent
