@@ -58,7 +58,7 @@ from monitor.configtypes import Duration, Frozen, Secret
 
 __all__ = [
     "RateLimit", "EmailConfig", "WecomConfig", "DingtalkConfig", "FeishuConfig", "WebhookConfig",
-    "ChannelConfig", "AlertsConfig", "channel_problems", "KIND_CONFIGS", "MESSAGE_KINDS",
+    "ChannelConfig", "AlertsConfig", "channel_problems", "fallback_warnings", "KIND_CONFIGS", "MESSAGE_KINDS",
 ]
 
 MESSAGE_KINDS = ("opened", "reminder", "leader", "overdue", "confirmed", "reassigned", "source_down", "report", "other")
@@ -89,7 +89,8 @@ class _ChannelBase(Frozen):
     bodies: list[str] = []
     kinds: list[str] = []
     accept_drills: bool | None = None
-    timeout: Duration = timedelta(seconds=10)
+    timeout: Duration = timedelta(seconds=10)      # to connect, and between two bytes of the answer
+    deadline: Duration = timedelta(seconds=30)     # for the whole send: a trickling receiver cannot hold it longer
     rate_limits: list[RateLimit] = []
 
     @field_validator("bodies")
@@ -107,6 +108,10 @@ class _ChannelBase(Frozen):
             if v not in MESSAGE_KINDS:
                 raise ValueError(f"unknown message kind {v!r} (one of {', '.join(MESSAGE_KINDS)})")
         return values
+
+    def longest_send(self) -> timedelta:
+        """Return the longest one send can take: connect + read timeouts + the overall deadline (a safe bound)."""
+        return self.timeout + self.timeout + self.deadline
 
     def effective_limits(self) -> list[RateLimit]:
         """Return the configured limits, else the service's published ones."""
@@ -240,4 +245,32 @@ def channel_problems(alerts: AlertsConfig, channels: list) -> list[tuple[tuple, 
     people = [i for i, c in enumerate(channels) if isinstance(c, EmailConfig) and c.people]
     for i in people[1:]:
         problems.append((("channels", i, "people"), "only one email channel can carry people's own messages"))
+    # A claim shorter than a send expires while the send is in flight: another sender (or the next pass)
+    # claims the row and sends a confirmed message again (issue 22 point 4).
+    live = [c for c in channels if not c.disabled]
+    if live:
+        longest = max(live, key=lambda c: c.longest_send())
+        if alerts.claim_timeout <= longest.longest_send():
+            problems.append((("alerts", "claim_timeout"),
+                             f"claim_timeout {alerts.claim_timeout.total_seconds():g}s must be longer than the longest "
+                             f"send: {longest.longest_send().total_seconds():g}s on channel {longest.name!r} "
+                             f"(timeout twice for connect and read, plus its deadline)"))
     return problems
+
+
+def fallback_warnings(alerts: AlertsConfig, channels: list) -> list[tuple[tuple, str]]:
+    """Return (key path, message) where a fallback cannot reach a person by a route other than the one that failed.
+
+    Not errors: the configuration works, but a person whose own mail fails for good would
+    get the fallback on the same address, so it is skipped (issue 22 point 2).
+    """
+    fallback = next((c for c in channels if c.name == alerts.fallback_channel), None)
+    if fallback is None or not isinstance(fallback, EmailConfig) or fallback.to:
+        return []
+    people = next((c for c in channels if isinstance(c, EmailConfig) and c.people and not c.disabled), None)
+    if people is None:
+        return []
+    return [(("alerts", "fallback_channel"),
+             f"fallback channel {fallback.name!r} is email without `to`: when a person's own mail on {people.name!r} "
+             f"fails, the only address left is the one that failed, so no fallback is sent; give it the on-duty "
+             f"address in `to` or name a group channel")]

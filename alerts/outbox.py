@@ -13,6 +13,11 @@ but before it stored the answer sends it again once the claim expires (the
 idempotency key travels with the message so receivers can drop that duplicate).
 Once a row is `sent` nothing claims it again, so a confirmed message is never repeated.
 
+Claims taken under the alerts lease are fenced by its term (`Fence`): the claim
+UPDATE requires the lease to still be in that term, the claims of sends in flight
+are extended (`extend_claims`), and a new holder requeues a past term's claims at
+once (`take_over_claims`) instead of waiting for them to expire.
+
 Why a claim timeout and not a lock held for the send: a row lock would pin a
 database connection for the length of an HTTP call and does not survive SIGKILL
 on SQLite; an expiring claim is plain data that every database understands.
@@ -24,8 +29,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, insert, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, update
 from sqlmodel import Session, select
+
+from responders.models import Lease
 
 from .channels import Mentions, Message
 from .config import AlertsConfig
@@ -34,7 +41,7 @@ from .models import DeliveryAttempt, Notification
 logger = logging.getLogger(__name__)
 
 __all__ = ["Outcome", "claim_due", "due_channels", "release_expired_claims", "unclaim", "record_outcomes", "backoff_delay", "suppress_drills", "fail_unknown_channels",
-           "message_of", "CLAIMABLE"]
+           "message_of", "CLAIMABLE", "Fence", "extend_claims", "take_over_claims"]
 
 CLAIMABLE = ("pending", "retry")
 
@@ -52,6 +59,30 @@ class Outcome:
     answer: str | None = None
     error: str | None = None
     retry_after: float | None = None
+    rate_limited: bool = False     # the receiver said "too fast": retry after `retry_after`, not the back-off
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The lease term a sender claims under: claims succeed only while (holder, generation) holds `lease`.
+
+    Tokens of the term start with `prefix`, so the next holder can tell them from its own
+    and take them over at once (issue 20 points 12 and 13).
+    """
+
+    lease: str
+    holder: str
+    generation: int
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.holder}@{self.generation}#"
+
+    def holds(self):
+        """Return the SQL condition "the lease is still in this term"."""
+        lease = Lease.__table__
+        return exists().where(lease.c.name == self.lease, lease.c.holder == self.holder,
+                              lease.c.generation == self.generation)
 
 
 def _claimable(now: datetime):
@@ -80,12 +111,14 @@ def release_expired_claims(session: Session, now: datetime) -> int:
 
 
 def claim_due(session: Session, now: datetime, *, channel: str, limit: int, token: str,
-              claim_timeout: timedelta, drills: bool = True) -> list[Notification]:
+              claim_timeout: timedelta, drills: bool = True, fence: Fence | None = None) -> list[Notification]:
     """Claim up to `limit` due rows of `channel` for `token` and return them, oldest due first.
 
     The claim is a compare-and-swap UPDATE that repeats the "still claimable" test, so
     two senders racing for a row cannot both win (HC `Flip` processing). Commits.
     With `drills` False, drill rows are never claimed (`suppress_drills` marks them later).
+    With a `fence`, the UPDATE also requires the lease term to hold, so a sender whose lease
+    was taken over claims nothing, even in the instant before it notices.
     """
     if limit <= 0:
         return []
@@ -95,8 +128,9 @@ def claim_due(session: Session, now: datetime, *, channel: str, limit: int, toke
         .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
     if not ids:
         return []
+    fenced = [fence.holds()] if fence is not None else []
     session.exec(
-        update(Notification).where(Notification.id.in_(ids), _claimable(now))
+        update(Notification).where(Notification.id.in_(ids), _claimable(now), *fenced)
         .values(status="sending", claimed_by=token, claimed_until=now + claim_timeout)
         .execution_options(synchronize_session=False))
     session.commit()
@@ -105,6 +139,39 @@ def claim_due(session: Session, now: datetime, *, channel: str, limit: int, toke
     for row in rows:
         session.expunge(row)
     return list(rows)
+
+
+def extend_claims(session: Session, tokens: list[str], until: datetime) -> int:
+    """Move the expiry of the rows still claimed by `tokens` to `until` (their sends are in flight). Commits.
+
+    Why: a send that outlives its claim would be claimed and sent again by someone else
+    (issue 20 point 12). Only rows still held by the token move, so a claim another
+    holder took over (`take_over_claims`) stays taken.
+    """
+    if not tokens:
+        return 0
+    result = session.exec(
+        update(Notification).where(Notification.claimed_by.in_(tokens), Notification.status == "sending")
+        .values(claimed_until=until).execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount or 0
+
+
+def take_over_claims(session: Session, now: datetime, fence: Fence) -> int:
+    """Requeue, due at once, every row claimed outside the lease term `fence` (a past holder's); return how many.
+
+    The new holder of the alerts lease calls this when it takes the lease: the old holder
+    is dead or fenced off (it can claim nothing more and its claims cannot be extended), so
+    its rows need not wait for their claim to expire (issue 20 point 13). Commits.
+    """
+    result = session.exec(
+        update(Notification).where(Notification.status == "sending",
+                                   ~func.coalesce(Notification.claimed_by, "").startswith(fence.prefix, autoescape=True))
+        .values(status="retry", claimed_by=None, claimed_until=None, next_attempt_at=now,
+                last_error="发送进程已交接，由新的发送进程重新发送")
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount or 0
 
 
 def unclaim(session: Session, held: list[tuple[int, str]]) -> None:
@@ -179,7 +246,11 @@ def record_outcomes(session: Session, outcomes: list[Outcome], *, now: datetime,
                 on_failed(session, row)
         else:
             row.status, row.last_error, row.claimed_by, row.claimed_until = "retry", o.error, None, None
-            row.next_attempt_at = now + backoff_delay(row.attempts, config, o.retry_after)
+            if o.rate_limited and o.retry_after:
+                # Not the receiver's fault: retry when the robot said it would take messages again.
+                row.next_attempt_at = now + timedelta(seconds=o.retry_after)
+            else:
+                row.next_attempt_at = now + backoff_delay(row.attempts, config, o.retry_after)
         session.add(row)
     session.commit()
 

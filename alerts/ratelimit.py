@@ -27,12 +27,15 @@ class RateLimiter:
         self.in_flight = 0
         depth = max((c for c, _ in self.limits), default=0)
         self._done: deque[float] = deque(maxlen=depth or 1)
+        self._held_until = float("-inf")     # a receiver's "too fast" holds the channel until then
 
     def available(self) -> int:
         """Return how many sends may start now (a large number when unlimited)."""
+        now = self.timer()
+        if now < self._held_until:
+            return 0
         if not self.limits:
             return 1 << 30
-        now = self.timer()
         free = 1 << 30
         for count, seconds in self.limits:
             recent = sum(1 for t in self._done if t > now - seconds)
@@ -44,7 +47,7 @@ class RateLimiter:
         if self.available() > 0:
             return 0.0
         now = self.timer()
-        wait = 0.0
+        wait = max(self._held_until - now, 0.0)
         for count, seconds in self.limits:
             recent = [t for t in self._done if t > now - seconds]
             excess = len(recent) + self.in_flight - count + 1
@@ -68,8 +71,10 @@ class RateLimiter:
                 self._done.append(t)
 
     def penalise(self, seconds: float) -> None:
-        """Fill every window for `seconds` (the receiver said we were too fast)."""
-        if self.limits:
-            until = self.timer() + seconds
-            for _ in range(self._done.maxlen):
-                self._done.append(until - min(s for _, s in self.limits))
+        """Start no send for `seconds` (the receiver said we were too fast), then the windows apply again.
+
+        Why a hold and not filled windows: the robot refused one window (Feishu 11232 is its
+        5-a-second limit) for the time its documentation gives; filling every window made
+        the longest one (a minute) hold the channel for 61 s instead of about one.
+        """
+        self._held_until = max(self._held_until, self.timer() + seconds)

@@ -15,6 +15,17 @@ One pass (`Sender.step`):
 it every second); `run` loops until a stop event (benchmarks, the test subprocess).
 The sender holds no rows between passes, so SIGKILL loses nothing: the claims
 expire and another sender takes the rows.
+
+Faults it is built for (issues 20 and 22):
+
+- each send has an overall deadline (`[[channels]] deadline`), so a receiver that
+  trickles its answer byte by byte cannot hold a send past it; a pass ends without
+  waiting for sends still in flight, so a slow or dead receiver delays only its own
+  channel's messages (their outcomes are written when they end);
+- claims of sends in flight are extended, so no send outlives its claim;
+- under the alerts lease (`drain(lease=...)`), claims are fenced by the lease term:
+  the lease is renewed on every pass and sending stops the moment it is lost, and a new
+  holder takes over a past holder's claims at once instead of waiting for them to expire.
 """
 
 from __future__ import annotations
@@ -27,17 +38,17 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from .channels import Channel, channel_class
-from .errors import ChannelError
+from .errors import ChannelError, RateLimited
 from .models import DeliveryAttempt, Notification
-from .outbox import (Outcome, claim_due, due_channels, fail_unknown_channels, message_of, record_outcomes,
-                     release_expired_claims, suppress_drills, unclaim)
+from .outbox import (Fence, Outcome, claim_due, due_channels, extend_claims, fail_unknown_channels, message_of,
+                     record_outcomes, release_expired_claims, suppress_drills, take_over_claims, unclaim)
 from .ratelimit import RateLimiter
 from .routing import RoutingContext, render_row_fields
 
@@ -85,6 +96,10 @@ class Sender:
         self._seeded = False
         self._due_hint: dict[str, int] = {}
         self._queues: dict[str, deque[tuple[Notification, str]]] = {name: deque() for name in self.configs}
+        self._held: dict[str, int] = {}          # claim token -> sends in flight under it
+        self._extend_at = float("-inf")
+        self._fence: Fence | None = None         # the alerts lease term this sender claims under
+        self._draining = False
 
     # -- resources ---------------------------------------------------------------
     def _ensure_channels(self) -> None:
@@ -128,7 +143,22 @@ class Sender:
         if low or self.timer() >= self._next_fill_at:
             self._next_fill_at = self.timer() + FILL_EVERY
             self._fill()
+        self._extend_held()
         return self._start_ready()
+
+    def _extend_held(self) -> None:
+        """Every third of the claim timeout, push the claims of sends in flight one claim timeout ahead.
+
+        Why: a claim that expires while its send is in flight lets another pass or sender
+        claim the row and send a message the receiver may already have accepted (issue 20
+        point 12). A dead sender extends nothing, so its claims still expire.
+        """
+        tokens = [t for t, n in self._held.items() if n > 0]
+        if not tokens or self.timer() < self._extend_at:
+            return
+        self._extend_at = self.timer() + self.ctx.alerts.claim_timeout.total_seconds() / 3
+        with Session(self.engine) as session:
+            extend_claims(session, tokens, self.clock.now() + self._claim_span())
 
     def _seed_limiters(self, session: Session) -> None:
         """Load each limited channel's recent sends from the attempt log into its limiter.
@@ -174,9 +204,9 @@ class Sender:
                 room = min(alerts.batch - len(queue), limiter.available() - len(queue) if limiter.limits else alerts.batch)
                 if room <= 0:
                     continue
-                token = f"{self.name}#{next(self._tokens)}"
+                token = f"{self._fence.prefix if self._fence else self.name + '#'}{next(self._tokens)}"
                 rows = claim_due(session, now, channel=name, limit=room, token=token, claim_timeout=self._claim_span(),
-                                 drills=self._accepts_drills(self.configs[name]))
+                                 drills=self._accepts_drills(self.configs[name]), fence=self._fence)
                 queue.extend((row, token) for row in rows)
                 self._due_hint[name] = max(due[name] - len(rows), 0) if len(rows) == room else 0
 
@@ -186,6 +216,8 @@ class Sender:
         Why scaled: a claim guards a send that takes *real* seconds, but `claimed_until` is
         compared with the outbox clock. On a drill clock at --speed 3600 an unscaled 2 min
         would expire in 33 ms of real time and the same row would be sent again and again.
+        This is the one place the claim timeout is scaled: configurations give it in real
+        time, whatever the drill speed (issue 22 point 6).
         """
         return self.ctx.alerts.claim_timeout * float(getattr(self.clock, "speed", 1.0))
 
@@ -214,21 +246,29 @@ class Sender:
         limiter = self.limiters[row.channel]
         limiter.acquire()
         self._in_flight[row.channel] = self._in_flight.get(row.channel, 0) + 1
+        self._held[token] = self._held.get(token, 0) + 1
         task = asyncio.create_task(self._deliver(row, token), name=f"send {row.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, row: Notification, token: str) -> None:
         channel = self._channels[row.channel]
+        deadline = self.configs[row.channel].deadline.total_seconds()
         started_at = self.clock.now()
         t0 = time.perf_counter()
         try:
-            answer = await channel.send(message_of(row))
+            try:
+                # The overall deadline: httpx's read timeout restarts with every byte, so a receiver
+                # trickling its answer would otherwise hold the send for as long as it likes.
+                answer = await asyncio.wait_for(channel.send(message_of(row)), timeout=deadline)
+            except asyncio.TimeoutError:
+                raise ChannelError(f"{row.channel_kind}: no complete answer within the {deadline:g}s deadline") from None
             outcome = Outcome(row.id, token, started_at, (time.perf_counter() - t0) * 1000, ok=True, answer=answer)
             logger.info("notification %s (%s %s) OK in %.2fs", row.id, row.channel_kind, row.channel, time.perf_counter() - t0)
         except ChannelError as e:
             outcome = Outcome(row.id, token, started_at, (time.perf_counter() - t0) * 1000, ok=False,
-                              permanent=e.permanent, answer=e.answer, error=e.message, retry_after=e.retry_after)
+                              permanent=e.permanent, answer=e.answer, error=e.message, retry_after=e.retry_after,
+                              rate_limited=isinstance(e, RateLimited) or bool(e.retry_after))
             if e.retry_after and not e.permanent:
                 self.limiters[row.channel].penalise(min(e.retry_after, 600))
             logger.warning("notification %s (%s %s) %s: %s", row.id, row.channel_kind, row.channel,
@@ -240,8 +280,13 @@ class Sender:
         finally:
             self.limiters[row.channel].release()
             self._in_flight[row.channel] -= 1
+            self._held[token] -= 1
+            if not self._held[token]:
+                del self._held[token]
         self._outcomes.append(outcome)
         self._wake.set()
+        if not self._draining:
+            self.flush()      # a send that outlived its pass: record it now, not at the next pass
 
     def flush(self) -> int:
         """Write the outcomes gathered so far; return how many."""
@@ -253,16 +298,35 @@ class Sender:
         return len(outcomes)
 
     def _add_fallback(self, session: Session, row: Notification) -> None:
-        """Queue the failed person's message on the fallback channel (same transaction)."""
+        """Queue the failed person's message on the fallback channel (same transaction), by another route.
+
+        The fallback reaches the person by a route other than the one that just failed
+        (issue 22 point 2): on an email fallback, the person's own address only when it is not
+        the one that failed, and the channel's own addresses (the on-duty mailbox); a group
+        channel only when it is not the channel that failed. With no route left, nothing is
+        queued and the row stays failed, visibly.
+        """
         name = self.ctx.alerts.fallback_channel
         fallback = self.ctx.channel(name) if name else None
-        if fallback is None or not row.recipient or row.channel == name or ">" in row.key:
+        if fallback is None or not row.recipient or ">" in row.key:
             return
         payload = row.payload or {}
         person = payload.get("recipient_record") or {"name": row.recipient}
+        failed = {a.strip().lower() for a in [*(payload.get("to") or []), *(row.address or "").split(",")] if a.strip()}
+        if fallback.kind == "email":
+            candidates = ([person["email"]] if person.get("email") else []) + list(getattr(fallback, "to", []))
+            to = list(dict.fromkeys(a for a in candidates if a.strip().lower() not in failed))
+            if not to:
+                logger.warning("notification %s failed for good; fallback %s has no address other than the one that "
+                               "failed", row.id, name)
+                return
+        elif fallback.name == row.channel:
+            logger.warning("notification %s failed for good on %s, which is also the fallback channel", row.id, name)
+            return
+        else:
+            to = list(getattr(fallback, "to", []))
         subject, body, extra = render_row_fields(self.ctx, channel=fallback, kind=row.kind, payload=payload.get("event") or {},
                                                  now=self.clock.now(), recipient=person)
-        to = [person["email"]] if fallback.kind == "email" and person.get("email") else list(getattr(fallback, "to", []))
         key = f"{row.key}>{name}"
         if session.exec(select(Notification.id).where(Notification.key == key)).first() is not None:
             return
@@ -282,17 +346,52 @@ class Sender:
         except asyncio.TimeoutError:
             pass
 
-    async def drain(self, *, max_seconds: float = 30.0, poll: float = 0.05) -> int:
+    def _machine_now(self) -> datetime:
+        return datetime.fromtimestamp(self.wall(), timezone.utc)
+
+    def _holds(self, lease) -> bool:
+        """Renew `lease` when due; on a new term, take over the past holder's claims. False when not held."""
+        if not lease.check(self._machine_now()):
+            if self._fence is not None:
+                logger.warning("alerts lease lost by %s: sending stops", self.name)
+            self._fence = None
+            return False
+        fence = Fence(lease.name, lease.holder, lease.generation)
+        if fence != self._fence:
+            self._fence = fence
+            with Session(self.engine) as session:
+                taken = take_over_claims(session, self.clock.now(), fence)
+            if taken:
+                logger.info("took over %d claimed notifications of a past alerts lease holder", taken)
+        return True
+
+    def _stop_sending(self) -> None:
+        """The lease was lost: give back queued rows and cancel sends in flight (the new holder resends them)."""
+        self._unclaim_queued()
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def drain(self, *, max_seconds: float = 30.0, poll: float = 0.05, lease=None) -> int:
         """Send until nothing is due or in flight (or `max_seconds` pass); return sends started.
 
         Returns when idle so the daemon's job finishes; rows held back by a rate limit
-        wait for the next run (the job runs every second). Sends still in flight at the
-        deadline are awaited (their channel timeouts bound that) and recorded.
+        wait for the next run (the job runs every second). At `max_seconds` it returns
+        without waiting for sends still in flight: each is bounded by its channel's
+        deadline and its outcome is written when it ends, so a slow receiver never holds
+        the other channels' messages (issue 20 point 11).
+
+        With `lease` (a `responders.lease.LeaseKeeper`), only its holder sends: the lease is
+        renewed on every pass, claims are fenced by its term, and sending stops the moment
+        it is lost (issue 22 point 3).
         """
         deadline = self.timer() + max_seconds
         total = 0
+        self._draining = True
         try:
             while True:
+                if lease is not None and not self._holds(lease):
+                    self._stop_sending()
+                    break
                 started = self.step()
                 total += started
                 # Outcomes can add rows (a fallback, a retry due at once): one more pass after writing any.
@@ -302,11 +401,21 @@ class Sender:
                     break
                 await self._pause(poll)
         finally:
-            await self.aclose()
+            self._draining = False
+            await self._end_pass()
         return total
+
+    async def _end_pass(self) -> None:
+        """Give back queued rows and write outcomes; close the clients only when no send is in flight."""
+        if self._tasks:
+            self._unclaim_queued()
+            self.flush()
+        else:
+            await self.aclose()
 
     async def run(self, stop: asyncio.Event, *, poll: float = 0.1) -> None:
         """Send until `stop` is set (then finish what is in flight and return)."""
+        self._draining = True      # outcomes are written in batches by the loop below
         try:
             last_flush = self.timer()
             while not stop.is_set():
@@ -322,4 +431,5 @@ class Sender:
                     for w in waiters:
                         w.cancel()
         finally:
+            self._draining = False
             await self.aclose()

@@ -27,9 +27,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -37,7 +37,7 @@ from .models import Lease
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["try_acquire", "release", "current_holder", "LeaseKeeper", "make_holder_id", "CLOCKS_LEASE"]
+__all__ = ["try_acquire", "acquire", "release", "current_holder", "LeaseKeeper", "make_holder_id", "CLOCKS_LEASE"]
 
 CLOCKS_LEASE = "clocks"
 _LEASE = Lease.__table__
@@ -54,28 +54,45 @@ def make_holder_id() -> str:
 
 def try_acquire(engine: Engine, now: datetime, *, name: str, holder: str, ttl: timedelta) -> bool:
     """Take or renew the lease `name` for `holder` until `now + ttl`; return True when held."""
+    return acquire(engine, now, name=name, holder=holder, ttl=ttl) is not None
+
+
+def acquire(engine: Engine, now: datetime, *, name: str, holder: str, ttl: timedelta) -> int | None:
+    """Take or renew the lease `name` for `holder` until `now + ttl`; return its generation, None when not held.
+
+    The generation goes up by one whenever a different holder takes the lease (never on a
+    renewal), so work stamped with (holder, generation) is fenced: a later holder can tell
+    it belongs to a past term and take it over at once.
+    """
     with engine.begin() as c:
         taken = c.execute(
             update(_LEASE)
             .where(_LEASE.c.name == name, or_(_LEASE.c.holder == holder, _LEASE.c.expires_at < now))
-            .values(holder=holder, expires_at=now + ttl)
+            .values(holder=holder, expires_at=now + ttl,
+                    generation=case((_LEASE.c.holder == holder, _LEASE.c.generation), else_=_LEASE.c.generation + 1))
         ).rowcount
-    if taken == 1:
-        return True
+        if taken == 1:
+            return c.execute(select(_LEASE.c.generation).where(_LEASE.c.name == name)).scalar_one()
     try:
         with engine.begin() as c:
             if c.execute(select(_LEASE.c.name).where(_LEASE.c.name == name)).first() is not None:
-                return False
-            c.execute(insert(_LEASE).values(name=name, holder=holder, expires_at=now + ttl))
-        return True
+                return None
+            c.execute(insert(_LEASE).values(name=name, holder=holder, expires_at=now + ttl, generation=1))
+        return 1
     except IntegrityError:
-        return False
+        return None
+
+
+_RELEASED = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def release(engine: Engine, *, name: str, holder: str) -> None:
-    """Give the lease up (clean shutdown) so the next daemon takes over at once."""
+    """Give the lease up (clean shutdown) so the next daemon takes over at once.
+
+    The row stays (expired) so that its generation keeps counting across hand-overs.
+    """
     with engine.begin() as c:
-        c.execute(delete(_LEASE).where(_LEASE.c.name == name, _LEASE.c.holder == holder))
+        c.execute(update(_LEASE).where(_LEASE.c.name == name, _LEASE.c.holder == holder).values(expires_at=_RELEASED))
 
 
 def current_holder(engine: Engine, now: datetime, *, name: str) -> str | None:
@@ -100,6 +117,7 @@ class LeaseKeeper:
         self.ttl = ttl
         self.renew = renew
         self.valid_until: datetime | None = None
+        self.generation: int | None = None      # of the term this process holds, None when it holds none
         self._renewed_at: datetime | None = None
 
     def check(self, now: datetime) -> bool:
@@ -108,7 +126,8 @@ class LeaseKeeper:
                 and now < self.valid_until:
             return True
         was = self.valid_until is not None
-        held = try_acquire(self.engine, now, name=self.name, holder=self.holder, ttl=self.ttl)
+        self.generation = acquire(self.engine, now, name=self.name, holder=self.holder, ttl=self.ttl)
+        held = self.generation is not None
         if held:
             self._renewed_at, self.valid_until = now, now + self.ttl
             if not was:
@@ -126,4 +145,4 @@ class LeaseKeeper:
     def release(self) -> None:
         if self.valid_until is not None:
             release(self.engine, name=self.name, holder=self.holder)
-            self._renewed_at = self.valid_until = None
+            self._renewed_at = self.valid_until = self.generation = None

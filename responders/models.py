@@ -140,3 +140,6 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     holder: str = Field(max_length=200)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+    # Counts hand-overs: +1 each time a different holder takes the lease. Work claimed under the
+    # lease carries it, so a new holder knows at once which claims are fenced off (issue 20 point 13).
+    generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

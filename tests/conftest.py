@@ -110,3 +110,14 @@ def empty_db_url(tmp_path):
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out tests marked `postgres` unless DATABASE_URL names a PostgreSQL server."""
+    if ON_POSTGRES:
+        return
+    keep = [item for item in items if item.get_closest_marker("postgres") is None]
+    dropped = [item for item in items if item.get_closest_marker("postgres") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep

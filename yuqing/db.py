@@ -53,9 +53,22 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
     return cfg
 
 
+# Key of the PostgreSQL advisory lock that serializes schema upgrades (any constant; "yuqing" in ASCII).
+UPGRADE_LOCK = 0x797571696E67
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema up to date (every package's migration branch to its head)."""
+    """Bring the schema up to date (every package's migration branch to its head).
+
+    On PostgreSQL the upgrade runs under a transaction-level advisory lock: two daemons
+    starting at once on an empty database would otherwise both create the same tables
+    and one would die on a unique violation in pg_type. The second waits, then finds
+    the schema at its heads and does nothing (issue 20 point 14). SQLite's single
+    writer serializes the upgrade by itself.
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         cfg = _alembic_config(engine)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "heads")

@@ -174,7 +174,8 @@ def alert_jobs(runtime: Runtime) -> list[Job]:
     async def send_alerts(runtime: Runtime) -> None:
         if not await asyncio.to_thread(keeper.check, machine.now()):
             return
-        await sender.drain(max_seconds=30)
+        # The pass renews the lease itself and stops the moment it is lost (issue 22 point 3).
+        await sender.drain(max_seconds=30, lease=keeper)
 
     # On a drill clock a second of latency is an hour (--speed 3600): a leader escalation due 1 h
     # before the deadline must not arrive after it, so both run every 10 clock minutes there.

@@ -112,7 +112,8 @@ class HttpChannel(Channel):
                    params: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
         """POST once and return the response when its status is 2xx.
 
-        Raises ChannelError: transient for timeouts, connection errors, 429 and 5xx;
+        Raises ChannelError: transient for timeouts, connection errors, 429 and 5xx (with the
+        Retry-After seconds of a 429 or 503);
         permanent for other statuses (a wrong URL or a rejected body will not heal).
         """
         assert self.http is not None, "an HttpChannel needs an httpx.AsyncClient"
@@ -124,12 +125,15 @@ class HttpChannel(Channel):
             raise ChannelError(f"{self.kind}: timed out after {self.config.timeout.total_seconds():.0f}s") from e
         except httpx.TransportError as e:
             raise ChannelError(f"{self.kind}: cannot reach the receiver: {type(e).__name__}: {e}") from e
+        retry = response.headers.get("retry-after")
+        retry_after = float(retry) if retry and retry.strip().isdigit() else None
         if response.status_code == 429:
-            retry = response.headers.get("retry-after")
             raise RateLimited(f"{self.kind}: HTTP 429 too many requests", answer=answer_text(response),
-                              retry_after=float(retry) if retry and retry.isdigit() else None)
+                              retry_after=retry_after)
         if response.status_code >= 500:
-            raise ChannelError(f"{self.kind}: HTTP {response.status_code} from the receiver", answer=answer_text(response))
+            # A 503 with Retry-After says when the receiver will take messages again: honour it as on 429.
+            raise ChannelError(f"{self.kind}: HTTP {response.status_code} from the receiver", answer=answer_text(response),
+                               retry_after=retry_after if response.status_code == 503 else None)
         if response.status_code >= 300:
             raise ChannelError(f"{self.kind}: HTTP {response.status_code} from the receiver", permanent=True,
                                answer=answer_text(response))

@@ -77,3 +77,32 @@ def test_clock_rows_keep_their_instant_across_zones(session):
     session.commit()
     session.expire_all()
     assert session.exec(select(Source)).one().next_poll_at == when
+
+
+def _upgrade_at_once(url: str, barrier) -> None:
+    engine = make_engine(url)
+    barrier.wait()
+    upgrade(engine)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_daemons_cold_starting_at_once_on_an_empty_postgresql_all_upgrade(empty_db_url):
+    """Issue 20 point 14: the upgrade is serialized, so no daemon dies on a unique violation in pg_type."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    procs = [ctx.Process(target=_upgrade_at_once, args=(empty_db_url, barrier)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    engine = make_engine(empty_db_url)
+    try:
+        heads = current_heads(engine)
+        upgrade(engine)
+        assert heads and current_heads(engine) == heads
+    finally:
+        engine.dispose()

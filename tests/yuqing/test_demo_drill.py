@@ -78,7 +78,7 @@ def _drill(tmp_path: Path, *, real_channels: bool = False, feeds_url="http://127
     deployment.write_text(DEPLOYMENT, encoding="utf-8")
     state = tmp_path / "drill"
     data, accounts = drill_config_data(deployment, scenario=load_scenario("shanxi"), state_dir=state, web_port=18081,
-                                       feeds_url=feeds_url, smtp_port=smtp_port, speed=60, real_channels=real_channels)
+                                       feeds_url=feeds_url, smtp_port=smtp_port, real_channels=real_channels)
     text = dump_toml(data)
     path = state / "config.toml"
     state.mkdir(exist_ok=True)

@@ -21,7 +21,11 @@ def run(args) -> int:
         for problem in e.problems:
             print(problem, file=sys.stderr)
         return 2
+    from alerts.config import fallback_warnings  # noqa: PLC0415
     from responders.directory import build_directory  # noqa: PLC0415 - only for the summary line
+
+    for loc, message in fallback_warnings(config.alerts, config.channels):
+        print(f"warning: {'.'.join(str(k) for k in loc)}: {message}", file=sys.stderr)
 
     directory = build_directory(config.directory)
     print(f"{path}: ok ({len(directory.localities)} localities, {len(directory.bodies)} bodies, "

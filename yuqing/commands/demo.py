@@ -48,6 +48,6 @@ def run(args) -> int:
     secrets_ = DemoSecrets()
     text = demo_config_text(scenario=scenario, state_dir=prepared.state, web_port=prepared.web_port,
                             feeds_url=prepared.feeds_url, smtp_port=prepared.smtp_port, secrets_=secrets_,
-                            directory=directory, speed=args.speed)
+                            directory=directory)
     return launch(prepared, scenario=scenario, config_text=text, accounts=secrets_.accounts(), speed=args.speed,
                   password=secrets_.password, command="demo")

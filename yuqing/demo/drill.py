@@ -130,7 +130,7 @@ def _mirror(channel: dict[str, Any], *, feeds_url: str, smtp_port: int, accounts
 
 
 def drill_config_data(config_path: Path, *, scenario: Scenario, state_dir: Path, web_port: int, feeds_url: str,
-                      smtp_port: int, speed: float = 1.0, real_channels: bool = False) -> tuple[dict[str, Any], RobotAccounts]:
+                      smtp_port: int, real_channels: bool = False) -> tuple[dict[str, Any], RobotAccounts]:
     """Return the drill config (as TOML data) made from the deployment's file, and what the sinks accept."""
     data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     base = config_path.resolve().parent
@@ -146,9 +146,8 @@ def drill_config_data(config_path: Path, *, scenario: Scenario, state_dir: Path,
         directory["include"] = str((base / directory["include"]).resolve())
     alerts = dict(data.get("alerts") or {})
     alerts["base_url"] = base_url
-    # The outbox claim timeout is read on the drill clock: scale it, or a message still being sent at
-    # --speed 60 would be claimed again after two wall seconds and sent twice.
-    alerts["claim_timeout"] = f"{int(120 * max(speed, 1.0))}s"
+    # The outbox claim timeout is real time in every configuration: the sender scales it by the drill
+    # speed itself (once, in `Sender._claim_span`), so the office's own setting is kept as written.
     if isinstance(alerts.get("templates_dir"), str):
         alerts["templates_dir"] = str((base / alerts["templates_dir"]).resolve())
     channels = data.get("channels") or []
