@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from monitor.judgement import Judge
 from monitor.judgement.sentiment import snownlp_loaded
+from monitor.places import national_gazetteer
 from responders.directory import Directory, build_directory
 
 from .clock import Clock
@@ -87,13 +88,14 @@ class Runtime:
         return self._judge
 
     def warm_up(self) -> None:
-        """Build the directory and the judge now, then settle the heap (`settle_heap`).
+        """Build the directory, the judge and the near-duplicate guard's gazetteer now, then settle the heap.
 
         The daemon calls this at start and after each reload, before any job
         runs: a broken lexicon or place file shows at once, and the first poll
-        and judgement do not pay the loads.
+        and judgement do not pay the loads (`settle_heap`).
         """
         self.directory, self.judge      # noqa: B018 - built for their side effect
+        national_gazetteer()
         settle_heap()
 
     def settle_new_loads(self) -> None:
