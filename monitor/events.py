@@ -155,10 +155,12 @@ class EventIndex:
             return self.by_url[item.canonical_url]
         if item.content_hash in self.by_hash:
             return self.by_hash[item.content_hash]
-        mine = None
+        lead, mine = _lead(item.title, item.text), None
         if item.title_key and item.title_key in self.by_title:
             near = self.by_title[item.title_key]
-            mine = places_in(_lead(item.title, item.text))
+            if near.lead == lead:
+                return near.ref     # the same headline and lead: the same places
+            mine = places_in(lead)
             if not different_places(mine, near.places()):
                 return near.ref
             # The same headline over another county's or city's text ("煤矿发生事故"): not a repost of it.
@@ -173,7 +175,7 @@ class EventIndex:
                     if score < best_score:
                         continue
                     if mine is None:
-                        mine = places_in(_lead(item.title, item.text))
+                        mine = places_in(lead)
                     if different_places(mine, near.places()):
                         continue    # a templated report about another county or city is another incident
                     best, best_score = near.ref, score

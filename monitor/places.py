@@ -64,7 +64,16 @@ def places_of(paths: Iterable[str], gazetteer) -> Places:
 
 def places_in(text: str, gazetteer=None) -> Places:
     """Return the Places `text` names (the gazetteer's reading; the national one by default)."""
-    gazetteer = gazetteer or national_gazetteer()
+    if gazetteer is None:
+        return _national_places(text)
+    return places_of(gazetteer.find(text).paths, gazetteer)
+
+
+# Cached by the lead: reposts repeat their original's lead, and an event's items are asked again for every
+# item that matches them (bench.ingest). Places are immutable: shared safely.
+@lru_cache(maxsize=8192)
+def _national_places(text: str) -> Places:
+    gazetteer = national_gazetteer()
     return places_of(gazetteer.find(text).paths, gazetteer)
 
 
