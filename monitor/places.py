@@ -24,7 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Places", "places_of", "places_in", "same_place", "different_places", "national_gazetteer", "LEAD_CHARS"]
+__all__ = ["Places", "places_of", "places_in", "same_place", "different_places", "use_gazetteer", "national_gazetteer",
+           "LEAD_CHARS"]
 
 # The part of an item's text whose places count for the near-duplicate guard: the headline and the lead,
 # where a report says where it happened. A place far down the text (background, a source line) is not
@@ -63,17 +64,31 @@ def places_of(paths: Iterable[str], gazetteer) -> Places:
 
 
 def places_in(text: str, gazetteer=None) -> Places:
-    """Return the Places `text` names (the gazetteer's reading; the national one by default)."""
+    """Return the Places `text` names (by `gazetteer`; default: the one `use_gazetteer` gave, else the national one)."""
     if gazetteer is None:
-        return _national_places(text)
+        return _shared_places(text)
     return places_of(gazetteer.find(text).paths, gazetteer)
+
+
+_shared: list = []      # the gazetteer of `use_gazetteer` (the daemon's judgement's), if any
+
+
+def use_gazetteer(gazetteer) -> None:
+    """Make `places_in` read with `gazetteer` from now on (the runtime gives the judgement's).
+
+    Why: the daemon then holds one gazetteer (~14 MiB, ~0.6 s to build), and the
+    near-duplicate guard reads places as the judgement does (the office's own
+    place files included).
+    """
+    _shared[:] = [gazetteer]
+    _shared_places.cache_clear()
 
 
 # Cached by the lead: reposts repeat their original's lead, and an event's items are asked again for every
 # item that matches them (bench.ingest). Places are immutable: shared safely.
 @lru_cache(maxsize=8192)
-def _national_places(text: str) -> Places:
-    gazetteer = national_gazetteer()
+def _shared_places(text: str) -> Places:
+    gazetteer = _shared[0] if _shared else national_gazetteer()
     return places_of(gazetteer.find(text).paths, gazetteer)
 
 
@@ -102,8 +117,8 @@ def different_places(a, b) -> bool:
 def national_gazetteer():
     """Return the gazetteer of every division (no jurisdiction, no extra files), built once per process.
 
-    Why not the judgement's: items are merged at ingest, before and apart from
-    judgement; telling 静乐县 from 吉县 needs no office's configuration.
+    For a process with no judgement's gazetteer (`use_gazetteer`): tests, tools
+    that only ingest. Telling 静乐县 from 吉县 needs no office's configuration.
     """
     from .judgement.gazetteer import Gazetteer
     return Gazetteer(jurisdiction=None)
