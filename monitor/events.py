@@ -8,6 +8,11 @@ An item joins an existing event of the dedupe window when, in this order:
 4. its MinHash signature estimates a Jaccard similarity >= `NEAR_JACCARD` with an
    event item's (a lightly edited copy; monitor.signatures).
 
+Steps 3 and 4 never join two items whose headlines and leads name different
+counties or cities (`monitor.places.different_places`, the rule incident
+merging uses), whatever their headlines say: a templated report reused for
+another county ("煤矿发生事故" over 静乐县's and 吉县's text) is another incident.
+
 Otherwise it opens a new event. Only items that match a keyword scheme (or all
 items, with `keep_everything`) take part in events; the others are stored for
 statistics and never lead to a case.
@@ -31,10 +36,11 @@ from sqlmodel import Session
 
 from .entries import NormalItem
 from .models import Event, Item
+from .places import LEAD_CHARS, different_places, places_in
 from .signatures import NEAR_JACCARD, bands, similarity
 from .timestamps import UTCDateTime
 
-__all__ = ["EventRef", "EventIndex", "refresh_event_stats", "heat_score", "engagement_of", "place_names"]
+__all__ = ["EventRef", "EventIndex", "refresh_event_stats", "heat_score", "engagement_of"]
 
 
 class EventRef:
@@ -53,14 +59,37 @@ class EventRef:
         return f"EventRef({self.id})"
 
 
+class _Near:
+    """An item of an event as a repost candidate: its signature, event, lead and (once asked) places.
+
+    Why the places lazily: the gazetteer reads a lead in ~10 µs, and only a pair
+    whose signatures already agree needs them (a small share of the items).
+    """
+
+    __slots__ = ("signature", "ref", "lead", "_places")
+
+    def __init__(self, signature: bytes | None, ref: EventRef, lead: str):
+        self.signature, self.ref, self.lead, self._places = signature, ref, lead, None
+
+    def places(self):
+        if self._places is None:
+            self._places = places_in(self.lead)
+        return self._places
+
+
+def _lead(title: str | None, text: str | None) -> str:
+    """Return what the near-duplicate place guard reads of an item: its headline and lead."""
+    return f"{title or ''}\n{(text or '')[:LEAD_CHARS]}"
+
+
 @dataclass
 class EventIndex:
     """Keys of the recent items, each pointing at its event (None for items outside events)."""
 
     by_url: dict[str, EventRef] = field(default_factory=dict)
     by_hash: dict[str, EventRef] = field(default_factory=dict)
-    by_title: dict[str, EventRef] = field(default_factory=dict)
-    by_band: dict[tuple[int, bytes], list[tuple[bytes, EventRef, frozenset[str]]]] = field(default_factory=lambda: defaultdict(list))
+    by_title: dict[str, _Near] = field(default_factory=dict)
+    by_band: dict[tuple[int, bytes], list[_Near]] = field(default_factory=lambda: defaultdict(list))
     # (source id, content hash) of every recent item: a source repeating itself adds nothing.
     seen: set[tuple[int, str]] = field(default_factory=set)
     loaded_at: datetime | None = None
@@ -91,27 +120,28 @@ class EventIndex:
 
     def _read(self, session: Session, now: datetime, window: timedelta) -> None:
         rows = session.execute(
-            select(Item.id, Item.source_id, Item.event_id, Item.canonical_url, Item.content_hash, Item.title_key, Item.minhash)
+            select(Item.id, Item.source_id, Item.event_id, Item.canonical_url, Item.content_hash, Item.title_key, Item.minhash,
+                   Item.title, func.substr(Item.text, 1, LEAD_CHARS))
             .where(Item.fetched_at >= now - window, Item.id > self.last_item_id)
             .order_by(Item.id)
         )
-        for item_id, source_id, event_id, url, digest, key, signature in rows:
+        for item_id, source_id, event_id, url, digest, key, signature, title, lead in rows:
             self.last_item_id = max(self.last_item_id, item_id)
             self.seen.add((source_id, digest))
             if signature is not None and not isinstance(signature, bytes):
                 signature = bytes(signature)     # some drivers return memoryview for bytea
             if event_id is not None:
                 ref = self._refs.get(event_id) or self._refs.setdefault(event_id, EventRef(event_id))
-                self._add_keys(ref, url, digest, key, signature)
+                self._add_keys(ref, url, digest, key, signature, _lead(title, lead))
 
-    def _add_keys(self, ref: EventRef, url, digest, key, signature) -> None:
+    def _add_keys(self, ref: EventRef, url, digest, key, signature, lead: str) -> None:
         if url:
             self.by_url.setdefault(url, ref)
         self.by_hash.setdefault(digest, ref)
+        entry = _Near(signature, ref, lead)
         if key:
-            self.by_title.setdefault(key, ref)
+            self.by_title.setdefault(key, entry)
         if signature is not None:
-            entry = (signature, ref, place_names(key or ""))
             for band in bands(signature):
                 self.by_band[band].append(entry)
 
@@ -125,21 +155,30 @@ class EventIndex:
             return self.by_url[item.canonical_url]
         if item.content_hash in self.by_hash:
             return self.by_hash[item.content_hash]
+        lead, mine = _lead(item.title, item.text), None
         if item.title_key and item.title_key in self.by_title:
-            return self.by_title[item.title_key]
+            near = self.by_title[item.title_key]
+            if near.lead == lead:
+                return near.ref     # the same headline and lead: the same places
+            mine = places_in(lead)
+            if not different_places(mine, near.places()):
+                return near.ref
+            # The same headline over another county's or city's text ("煤矿发生事故"): not a repost of it.
         if item.minhash is not None:
-            places = place_names(item.title_key or "")
             best, best_score, checked = None, NEAR_JACCARD, set()
             for band in bands(item.minhash):
-                for signature, ref, other_places in self.by_band.get(band, ()):
-                    if id(signature) in checked:
+                for near in self.by_band.get(band, ()):
+                    if id(near) in checked:
                         continue
-                    checked.add(id(signature))
-                    if different_places(places, other_places):
-                        continue    # a templated notice about another place is another incident
-                    score = similarity(signature, item.minhash)
-                    if score >= best_score:
-                        best, best_score = ref, score
+                    checked.add(id(near))
+                    score = similarity(near.signature, item.minhash)
+                    if score < best_score:
+                        continue
+                    if mine is None:
+                        mine = places_in(lead)
+                    if different_places(mine, near.places()):
+                        continue    # a templated report about another county or city is another incident
+                    best, best_score = near.ref, score
             return best
         return None
 
@@ -147,38 +186,9 @@ class EventIndex:
         """Record an item being stored so that later items of the same run find it."""
         self.seen.add((source_id, item.content_hash))
         if ref is not None:
-            self._add_keys(ref, item.canonical_url, item.content_hash, item.title_key, item.minhash)
+            self._add_keys(ref, item.canonical_url, item.content_hash, item.title_key, item.minhash,
+                           _lead(item.title, item.text))
 
-
-
-# A place suffix not followed by what makes it an ordinary word (区域, 市场, 省份, 乡村...).
-_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省(?![份钱心略])|自治区|市(?![场民值面容政井])|州|盟|区(?![域间别分块])|县|旗|镇(?![定静压])|乡(?![村亲下土愁音]))")
-_NOT_PLACE_ENDS = ("小区", "社区", "园区", "景区", "辖区", "山区", "灾区", "校区", "街区", "片区", "超市", "股市", "楼市")
-_NOT_PLACES = {"市区", "城区", "新区", "城市", "全市", "全区", "全县", "全省", "本市", "该市", "该区", "该县"}
-
-
-def place_names(headline: str) -> frozenset[str]:
-    """Return the place names a headline seems to name ("太原市", "小店区"), for the near-duplicate guard.
-
-    Why: government notices are templated ("…区停水通知" with the same body),
-    so two notices about different places look like near duplicates. When both
-    headlines name places and share none, they are different incidents. A
-    cheap pattern and not the judgement gazetteer: this runs for every item of
-    the dedupe window whenever the index is built. Titles with no place name
-    merge on text similarity alone.
-    """
-    return frozenset(p for p in _PLACE.findall(headline) if p not in _NOT_PLACES and not p.endswith(_NOT_PLACE_ENDS))
-
-
-def different_places(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Return True when both sets name places and none of one contains one of the other.
-
-    Containment and not equality: the pattern may take a word before the name
-    ("关于太谷区" is still 太谷区).
-    """
-    if not a or not b:
-        return False
-    return not any(x in y or y in x for x in a for y in b)
 
 
 def engagement_of(metrics: dict) -> int:

@@ -10,7 +10,8 @@ these hold:
 
 1. **Place**: both name a common county-level unit, or one names only a city
    and the other names that city or one of its counties (a province alone is
-   never enough: it would join every incident of the province).
+   never enough: it would join every incident of the province). The rule is
+   `monitor.places.same_place`, the one near-duplicate merging asks too.
 2. **Criteria**: they share a criterion of 国办发〔2016〕61号 二 (P-1/P-2).
 3. **Kind**: both name the same kind of incident (爆炸, 透水, 欠薪, 停水...:
    the lexicon terms of weight >= 2 of the criteria's subject groups, synonyms
@@ -70,6 +71,7 @@ from sqlmodel import Session
 from .assessment import Assessment
 from .events import refresh_event_stats
 from .models import Event, Item
+from .places import places_of, same_place
 
 __all__ = [
     "IncidentFeatures", "Candidate", "MergeIntent", "incident_features", "choose_target", "same_place",
@@ -188,23 +190,6 @@ def incident_kinds(assessment: Assessment) -> tuple[str, ...]:
     return tuple(sorted(kinds))
 
 
-def _places(localities: Iterable[str], gazetteer) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    counties, cities, named_cities = [], [], []
-    for path in localities:
-        index = gazetteer.by_path.get(path)
-        if index is None:
-            continue
-        place = gazetteer.places[index]
-        if place.level == "county":
-            counties.append(path)
-            if place.parent is not None:
-                cities.append(gazetteer.places[place.parent].path)
-        elif place.level == "city":
-            named_cities.append(path)
-    bare = [c for c in named_cities if c not in cities]
-    return tuple(dict.fromkeys(counties)), tuple(dict.fromkeys(cities + named_cities)), tuple(dict.fromkeys(bare))
-
-
 def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> IncidentFeatures:
     """Return the incident features of a judged event from its assessment and the items judged.
 
@@ -231,10 +216,10 @@ def incident_features(assessment: Assessment, items: Iterable, gazetteer) -> Inc
         cleaned = _cleaned(h)
         if cleaned:
             headlines.append(cleaned)
-    counties, cities, bare = _places(assessment.localities, gazetteer)
+    where = places_of(assessment.localities, gazetteer)
     return IncidentFeatures(
-        criteria=_criteria_of(assessment), kinds=incident_kinds(assessment), counties=counties, cities=cities,
-        bare_cities=bare, headlines=_capped(headlines, MAX_HEADLINES), names=_capped(names, MAX_NAMES))
+        criteria=_criteria_of(assessment), kinds=incident_kinds(assessment), counties=where.counties,
+        cities=where.cities, bare_cities=where.bare_cities, headlines=_capped(headlines, MAX_HEADLINES), names=_capped(names, MAX_NAMES))
 
 
 # Cached, as `_cleaned`: a merge target is judged again with most of the same items each time it grows
@@ -287,18 +272,6 @@ class MergeIntent:
     score: float
     reason: str
     features: IncidentFeatures = field(default_factory=IncidentFeatures, compare=False)
-
-
-def same_place(a: IncidentFeatures, b: IncidentFeatures) -> str | None:
-    """Return the place two incidents share (county, or city when one names only the city), or None."""
-    common = [c for c in a.counties if c in b.counties]
-    if common:
-        return common[0]
-    for x, y in ((a, b), (b, a)):
-        common = [c for c in x.bare_cities if c in y.cities]
-        if common:
-            return common[0]
-    return None
 
 
 def similarity(a: IncidentFeatures, b: IncidentFeatures) -> tuple[float, str]:

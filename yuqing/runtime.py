@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from monitor.judgement import Judge
 from monitor.judgement.sentiment import snownlp_loaded
+from monitor.places import use_gazetteer
 from responders.directory import Directory, build_directory
 
 from .clock import Clock
@@ -84,6 +85,7 @@ class Runtime:
         if self._judge is None:
             self._judge = Judge.from_config(self.config.judgement, self.config.directory.jurisdiction,
                                             base_dir=self.config.base_dir, state_dir=self.config.state_path())
+            use_gazetteer(self._judge.gazetteer)     # the near-duplicate guard reads places with it too
         return self._judge
 
     def warm_up(self) -> None:
@@ -91,7 +93,8 @@ class Runtime:
 
         The daemon calls this at start and after each reload, before any job
         runs: a broken lexicon or place file shows at once, and the first poll
-        and judgement do not pay the loads.
+        and judgement do not pay the loads (the judge's gazetteer also serves
+        the near-duplicate guard: `monitor.places.use_gazetteer`).
         """
         self.directory, self.judge      # noqa: B018 - built for their side effect
         settle_heap()

@@ -155,3 +155,60 @@ def test_a_kept_index_learns_items_stored_elsewhere_and_is_rebuilt_when_old(sess
     probe = session.scalars(select(Item).where(Item.external_id == "probe")).one()
     assert item.events_grown and probe.event_id in {r.id for r in kept.by_hash.values()}
     assert kept.refresh(session, now + timedelta(hours=7), timedelta(hours=72)) is not kept
+
+
+# Issue 22 point 7: the same templated lead for two counties, headlines naming no place. The MinHash
+# estimate of the pair is 0.86, well above the 0.5 threshold: only the places tell them apart.
+MINE = "3月5日，{}一煤矿发生顶板事故，造成2人死亡。事故发生后，省市县有关部门第一时间赶赴现场，事故原因正在调查中。"
+
+
+def test_templated_reports_for_two_counties_with_placeless_headlines_stay_separate_events(session, clock):
+    now = clock.now()
+    a, b = make_source(session, now, "甲"), make_source(session, now, "乙")
+    first = store(session, now, a, [RawEntry("1", title="煤矿发生事故", content=MINE.format("静乐县"))], keep_everything=True)
+    # A later run reads the first item back from the database (its lead, not the in-memory item).
+    second = store(session, now, b, [RawEntry("2", title="煤矿发生事故", content=MINE.format("吉县"))], keep_everything=True)
+    assert first.events_created and second.events_created and second.events_created != first.events_created
+    # The same county's report from another site still joins (the guard splits places, not reposts).
+    third = store(session, now, make_source(session, now, "丙"),
+                  [RawEntry("3", title="煤矿发生事故", content="转：" + MINE.format("静乐县"))], keep_everything=True)
+    assert third.events_grown == first.events_created and not third.events_created
+
+
+def test_a_county_and_its_city_are_the_same_place_for_near_duplicates(session, clock):
+    now = clock.now()
+    a, b = make_source(session, now, "甲"), make_source(session, now, "乙")
+    first = store(session, now, a, [RawEntry("1", title="煤矿发生事故", content=MINE.format("忻州市静乐县"))], keep_everything=True)
+    second = store(session, now, b, [RawEntry("2", title="煤矿发生事故", content=MINE.format("忻州市"))], keep_everything=True)
+    assert second.events_grown == first.events_created and not second.events_created
+
+
+# Real wire copy (中国气象局 via 国家应急广播, http://www.cneb.gov.cn/2019/12/25/ARTI1577266971665150.shtml):
+# headline and the first 160 characters verbatim. Such bulletins are re-published on aggregator pages
+# headed without the place ("发布道路结冰黄色预警") and the same text is issued for the next city with
+# only the names changed; the second copy below is that reuse for 长治市.
+JINCHENG_TITLE = "山西省晋城市发布道路结冰黄色预警"
+JINCHENG = ("山西省晋城市气象台2019年12月25日17时30分继续发布道路结冰黄色预警信号。受降水影响,预计今天夜间到明天白天"
+            "路表温度低于0℃,可能出现对交通有影响的道路结冰,请注意防范。防御指南:1.交通、公安等部门要按照职责做好道路结冰应对准备工作;")
+
+
+def test_real_wire_copy_reused_for_another_city_is_another_event(session, clock):
+    now = clock.now()
+    a, b, c = make_source(session, now, "国家应急广播"), make_source(session, now, "聚合站"), make_source(session, now, "天气网")
+    first = store(session, now, a, [RawEntry("1", title=JINCHENG_TITLE, content=JINCHENG)], keep_everything=True)
+    reused = store(session, now, b, [RawEntry("2", title="发布道路结冰黄色预警", content=JINCHENG.replace("晋城市", "长治市"))],
+                   keep_everything=True)
+    assert reused.events_created and reused.events_created != first.events_created
+    repost = store(session, now, c, [RawEntry("3", title="发布道路结冰黄色预警", content=JINCHENG + "(预警信息来源:国家预警信息发布中心)")],
+                   keep_everything=True)
+    assert repost.events_grown == first.events_created
+
+
+def test_near_duplicates_and_incidents_ask_one_place_rule():
+    from monitor import incidents, places
+    assert incidents.same_place is places.same_place
+    g = places.national_gazetteer()
+    jingle, jixian = places.places_in("静乐县", g), places.places_in("吉县", g)
+    xinzhou = places.places_in("忻州市", g)
+    assert places.different_places(jingle, jixian) and not places.different_places(jingle, xinzhou)
+    assert not places.different_places(jingle, places.places_in("山西省"))   # a province alone names no place
