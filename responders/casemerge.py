@@ -48,7 +48,7 @@ __all__ = ["merge_cases", "split_case", "absorb_reviews", "MERGED"]
 MERGED = "merged"
 REVIEW = "review"        # responders.review.REVIEW_STATUS (not imported: review imports this module's neighbours)
 SYSTEM = "system"
-_LIVE = ("running", "overdue")
+_LIVE = ("running", "overdue", "provisional")     # provisional: a 待研判 case's clocks
 _RANK = {"general": 0, "major_emergency": 1}
 
 

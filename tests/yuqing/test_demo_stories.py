@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from monitor.models import Item
 from monitor.polling import sync_sources
 from monitor.push import accept_records
-from responders.models import Case
+from responders.models import Case, Clock
 from yuqing.config import load_config
 from yuqing.db import upgrade
 from yuqing.demo.deployment import DEMO_PUSH_SOURCE, DemoSecrets, demo_config_text, repository_directory
@@ -47,7 +47,11 @@ def play(tmp_path, clock) -> dict[str, list[Case]]:
                 accept_records(s, clock.now(), [record], source_name=DEMO_PUSH_SOURCE, config=config)
                 s.commit()
                 after_ingest(s, clock.now(), runtime)
-            # A case merged into another (a 待研判 lead the clearer report took in) is no case of its own.
+            # A case merged into another (a 待研判 lead the clearer report took in) is no case of its own, and
+            # none of its clocks runs on.
+            merged = s.exec(select(Case.id).where(Case.status == "merged")).all()
+            assert not s.exec(select(Clock).where(Clock.case_id.in_(merged or [-1]),
+                                                  Clock.status.in_(("running", "overdue", "provisional")))).all()
             for case in s.exec(select(Case).where(Case.status != "merged")):
                 ids = s.exec(select(Item.external_id).where(Item.event_id == case.event_id)).all()
                 for story in {i.split("-")[0] for i in ids}:
