@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.responders.report_history import NOW, TAIGU, build_history
 
@@ -82,7 +82,7 @@ def test_the_page_shows_the_judges_figures_against_the_officers_verdicts(browser
 
     with Session(engine) as session:
         period = parse_period("2026-W47", now=NOW, zone="Asia/Shanghai")
-        cases = [c for c in session.query(Case).all() if period.start <= c.opened_at < period.end and not c.drill]
+        cases = [c for c in session.exec(select(Case)).all() if period.start <= c.opened_at < period.end and not c.drill]
         system = [c for c in cases if c.opened_by == "system"]
         assert system, "the history has cases the judge opened"
         session.add(JudgementLabel(created_at=NOW, actor="值班员甲", case_id=system[0].id, decision="dismiss",
