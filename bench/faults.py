@@ -41,7 +41,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -49,15 +49,11 @@ from sqlmodel import Session
 
 from alerts.models import Notification
 from bench.clocks import ROOT, fresh_pg_database, throwaway_pg
-from monitor.assessment import Assessment
-from monitor.models import Event
-from responders.assignment import Assignment, BodyRef
-from responders.cases import open_case
 from responders.config import ClocksConfig
 from responders.lease import CLOCKS_LEASE, current_holder
 from responders.models import ClockEvent, ClockStep
 from tests.alerts.receivers import RobotServer
-from tests.yuqing.daemon_process import DaemonProcess, free_port, write_config
+from tests.yuqing.daemon_process import DaemonProcess, free_port, open_fast_cases, write_config
 from yuqing.clock import SystemClock
 from yuqing.db import make_engine, upgrade
 
@@ -173,22 +169,7 @@ class Fleet:
 
 def open_cases(engine, n: int, tag: str) -> list[int]:
     """Open `n` fast major-emergency cases now (one transaction); return their ids."""
-    now = SYSTEM.now()
-    ids = []
-    with Session(engine) as session:
-        for i in range(n):
-            event = Event(title=f"故障演练{tag}-{i}", first_seen_at=now, last_seen_at=now)
-            session.add(event)
-            session.flush()
-            case = open_case(
-                session, now, event=event, config=FAST,
-                assessment=Assessment(priority=True, severity="major_emergency", localities=("山西省晋中市太谷区",),
-                                      sectors=("emergency",)),
-                assignment=Assignment(rule="single_locality", first=(
-                    BodyRef("晋中市太谷区应急管理局", "山西省晋中市太谷区", sector="emergency"),)))
-            ids.append(case.id)
-        session.commit()
-    return ids
+    return open_fast_cases(engine, n, FAST, now=SYSTEM.now(), title=f"故障演练{tag}-")
 
 
 def wait_until(predicate, timeout: float, what: str):

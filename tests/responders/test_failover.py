@@ -15,14 +15,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from monitor.assessment import Assessment
-from monitor.models import Event
-from responders.assignment import Assignment, BodyRef
-from responders.cases import open_case
 from responders.config import ClocksConfig
 from responders.lease import CLOCKS_LEASE, current_holder
 from responders.models import ClockEvent, ClockStep
-from tests.yuqing.daemon_process import DaemonProcess, free_port, write_config
+from tests.yuqing.daemon_process import DaemonProcess, free_port, open_fast_cases, write_config
 from yuqing.clock import SystemClock
 
 pytestmark = pytest.mark.slow
@@ -35,25 +31,6 @@ FAST = ClocksConfig.model_validate({
 })
 TAKEOVER_LIMIT = 15.0
 SYSTEM = SystemClock()
-
-
-def open_fast_cases(engine, n: int) -> list[int]:
-    now = SYSTEM.now()
-    ids = []
-    with Session(engine) as session:
-        for i in range(n):
-            event = Event(title=f"测试事件{i}", first_seen_at=now, last_seen_at=now)
-            session.add(event)
-            session.flush()
-            case = open_case(
-                session, now, event=event, config=FAST,
-                assessment=Assessment(priority=True, severity="major_emergency", localities=("山西省晋中市太谷区",),
-                                      sectors=("emergency",)),
-                assignment=Assignment(rule="single_locality", first=(
-                    BodyRef("晋中市太谷区应急管理局", "山西省晋中市太谷区", sector="emergency"),)))
-            ids.append(case.id)
-        session.commit()
-    return ids
 
 
 def wait_until(predicate, timeout: float, what: str):
@@ -129,7 +106,7 @@ def test_killing_the_leader_hands_over_within_15_seconds_and_every_step_fires_on
     leader = next(d for d in daemons if holder.endswith(f":{d.proc.pid}"))
     standby = next(d for d in daemons if d is not leader)
 
-    open_fast_cases(engine, 10)
+    open_fast_cases(engine, 10, FAST, now=SYSTEM.now())
     wait_until(lambda: len(fired_steps(engine)) >= 10, 15, "the opening notices")
     leader.proc.kill()                                   # SIGKILL: no lease release, no clean-up
     leader.proc.wait(10)
@@ -150,7 +127,7 @@ def test_killing_the_leader_hands_over_within_15_seconds_and_every_step_fires_on
 def test_steps_due_while_the_only_daemon_was_killed_fire_once_after_restart_marked_late(engine, daemons):
     first = daemons.start("first")
     wait_until(lambda: current_holder(engine, SYSTEM.now(), name=CLOCKS_LEASE), 20, "a lease holder")
-    open_fast_cases(engine, 5)
+    open_fast_cases(engine, 5, FAST, now=SYSTEM.now())
     wait_until(lambda: len(fired_steps(engine)) >= 5, 15, "the opening notices")
     first.proc.kill()
     first.proc.wait(10)

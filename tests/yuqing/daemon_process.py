@@ -14,6 +14,35 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def open_fast_cases(engine, n: int, config, *, now, title: str = "测试事件") -> list[int]:
+    """Open `n` major-emergency cases of 太谷区 at `now` with the clocks of `config` (one transaction); their ids.
+
+    Shared by the failover tests and bench.faults: cases whose whole ladder fires within seconds.
+    """
+    from sqlmodel import Session
+
+    from monitor.assessment import Assessment
+    from monitor.models import Event
+    from responders.assignment import Assignment, BodyRef
+    from responders.cases import open_case
+
+    ids = []
+    with Session(engine) as session:
+        for i in range(n):
+            event = Event(title=f"{title}{i}", first_seen_at=now, last_seen_at=now)
+            session.add(event)
+            session.flush()
+            case = open_case(
+                session, now, event=event, config=config,
+                assessment=Assessment(priority=True, severity="major_emergency", localities=("山西省晋中市太谷区",),
+                                      sectors=("emergency",)),
+                assignment=Assignment(rule="single_locality", first=(
+                    BodyRef("晋中市太谷区应急管理局", "山西省晋中市太谷区", sector="emergency"),)))
+            ids.append(case.id)
+        session.commit()
+    return ids
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
