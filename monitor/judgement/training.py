@@ -23,7 +23,7 @@ from datetime import datetime
 
 from ..assessment import CRITERIA
 from .judge import Judge
-from .model import DENSE_FEATURES, HEADS, MODEL_FORMAT, NGRAM_MAX, NGRAM_MIN, TextModel, features_of
+from .model import DENSE_FEATURES, HEADS, MODEL_FORMAT, NGRAM_MAX, NGRAM_MIN, TextModel, _sigmoid, features_of
 from .record import parse_input
 
 __all__ = ["train", "TrainResult", "choose_band", "model_inputs", "BandTargets"]
@@ -69,10 +69,6 @@ def _targets(records: list[dict]) -> list[list[int]]:
 def _round(x: float, digits: int = 5) -> float:
     v = round(float(x), digits)
     return 0.0 if v == 0 else v
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def choose_band(probs: list[float], gold: list[bool], authority: list[bool], fired: list[bool],
@@ -174,13 +170,10 @@ def train(records: list[dict], dev: list[dict], rules: Judge, now: datetime, *, 
     # An officer's decision states priority and severity, not the criteria (responders.labels): such records
     # train the priority head only.
     known = [i for i, r in enumerate(records) if "decision" not in r]
-    Xk = X[known] if len(known) < len(records) else X
+    Xk = X[known]
 
     def fit_all(C: float):
-        heads = [_fit_head(X, ys[0], C, seed)]
-        for y in ys[1:]:
-            heads.append(_fit_head(Xk, [y[i] for i in known] if Xk is not X else y, C, seed))
-        return heads
+        return [_fit_head(X, ys[0], C, seed)] + [_fit_head(Xk, [y[i] for i in known], C, seed) for y in ys[1:]]
 
     chosen_C, heads = C_GRID[0], None
     if Xd is not None:
