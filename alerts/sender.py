@@ -100,6 +100,7 @@ class Sender:
         self._extend_at = float("-inf")
         self._fence: Fence | None = None         # the alerts lease term this sender claims under
         self._draining = False
+        self._closing: set[asyncio.Task] = set()    # clients being closed after sends that outlived their pass
 
     # -- resources ---------------------------------------------------------------
     def _ensure_channels(self) -> None:
@@ -124,9 +125,10 @@ class Sender:
             await asyncio.wait(set(self._tasks))
         self.flush()
         if self._http is not None:
-            for client in self._http.values():
-                await client.aclose()
-            self._http = None
+            clients, self._http, self._channels = self._http, None, {}
+            await _close_clients(clients.values())
+        if self._closing:
+            await asyncio.wait(set(self._closing))
 
     # -- one pass ----------------------------------------------------------------
     def _accepts_drills(self, config) -> bool:
@@ -249,7 +251,22 @@ class Sender:
         self._held[token] = self._held.get(token, 0) + 1
         task = asyncio.create_task(self._deliver(row, token), name=f"send {row.id}")
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._send_ended)
+
+    def _send_ended(self, task: asyncio.Task) -> None:
+        """Forget the task; the last send to outlive its pass closes the HTTP clients.
+
+        A pass that returns with sends in flight leaves the clients open for them. If no
+        pass follows (the daemon reloaded and built a new Sender, or it is stopping), the
+        last of those sends closes them here; a later pass builds fresh ones.
+        """
+        self._tasks.discard(task)
+        if self._tasks or self._draining or self._http is None:
+            return
+        clients, self._http, self._channels = self._http, None, {}
+        closing = asyncio.get_running_loop().create_task(_close_clients(clients.values()), name="close http clients")
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     async def _deliver(self, row: Notification, token: str) -> None:
         channel = self._channels[row.channel]
@@ -433,3 +450,8 @@ class Sender:
         finally:
             self._draining = False
             await self.aclose()
+
+
+async def _close_clients(clients) -> None:
+    for client in list(clients):
+        await client.aclose()

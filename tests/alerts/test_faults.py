@@ -161,6 +161,30 @@ def test_a_slow_receiver_delays_only_its_own_channels_messages(engine, session, 
     assert slow_status == "sent"
 
 
+def test_a_send_that_outlives_its_pass_closes_the_http_clients_when_it_ends(engine, session, clock):
+    """After a reload the old Sender gets no further pass: its last send must close its clients itself."""
+    async def scenario():
+        slow = await Receiver().start()
+        slow.answer = Receiver.trickle(10, 0.1)          # a 1 s answer
+        ctx = make_ctx([hook("慢接收端", slow.url, timeout="1s")])
+        sender = make_sender(engine, clock, ctx)
+        [row] = queue(session, clock.now(), ctx)
+        await sender.drain(max_seconds=0.2)             # returns with the send in flight
+        clients = list(sender._http.values())
+        open_during = [not c.is_closed for c in clients]
+        for _ in range(100):                             # no further pass, as after a reload
+            if not sender._tasks and not sender._closing:
+                break
+            await asyncio.sleep(0.05)
+        await slow.stop()
+        return open_during, [c.is_closed for c in clients], sender._http, row_of(engine, row.id).status
+
+    open_during, closed_after, http, status = asyncio.run(scenario())
+    assert open_during == [True]
+    assert closed_after == [True] and http is None
+    assert status == "sent"
+
+
 # -- issue 20 point 12: a send that outlives the claim timeout is not claimed again ----------------------------------
 
 def test_a_send_longer_than_the_claim_timeout_is_never_claimed_again(engine, session, robots):
